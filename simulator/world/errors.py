@@ -1,0 +1,61 @@
+"""Typed domain errors.
+
+The domain core raises these; each HTTP API renders them in its own envelope through one
+error handler. ``code`` is an upper-snake machine code naming the rule that fired;
+``status`` is the HTTP status the OZmap API uses for that family of error (reference §8 f).
+"""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 500
+    default_code = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.field = field
+
+    def to_dict(self) -> dict:
+        body = {"message": self.message, "code": self.code}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+class Invalid(DomainError):
+    """Malformed input: bad JSON, wrong type, unknown field or operator (400)."""
+    status = 400
+    default_code = "INVALID_REQUEST"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    default_code = "UNAUTHORIZED"
+
+
+class Forbidden(DomainError):
+    status = 403
+    default_code = "FORBIDDEN"
+
+
+class NotFound(DomainError):
+    status = 404
+    default_code = "NOT_FOUND"
+
+
+class MethodNotAllowed(DomainError):
+    status = 405
+    default_code = "METHOD_NOT_ALLOWED"
+
+
+class TooLarge(DomainError):
+    status = 413
+    default_code = "PAYLOAD_TOO_LARGE"
+
+
+class RuleViolation(DomainError):
+    """A business rule refused the operation: port occupied, box full, unknown reference (422)."""
+    status = 422
+    default_code = "RULE_VIOLATION"

@@ -1,0 +1,176 @@
+"""The resource catalogue: what each OZmap collection is, what it references, its defaults.
+
+One entry per route of ``/api/v2``. The wire format (field names, types, enums) is owned by
+``contracts/ozmap.yaml``; this table holds what the *rules* need: the ``kind`` literal,
+reference fields and the collections they may point to, server defaults, which fields are
+immutable after creation, which fields are indexed, and whether documents have a point.
+Behaviour beyond that (ports, drops, power) lives in the resource's ``Behaviour`` class.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+BASE_BOXES = ("boxes", "buildings", "pops")
+BOX_LIKE = ("boxes", "buildings", "pops", "properties")
+NETWORK_CONNECTORS = ("splitters", "connectors", "fusions", "pons")
+
+
+@dataclass(frozen=True)
+class Resource:
+    route: str
+    kind: str
+    refs: dict = field(default_factory=dict)        # field -> target routes (a single id)
+    list_refs: dict = field(default_factory=dict)   # field -> target routes (list of ids)
+    defaults: dict = field(default_factory=dict)    # applied on create when absent
+    immutable: tuple = ()                           # silently kept on update
+    indexes: tuple = ()                             # equality indexes kept by the world
+    point: bool = False                             # has `coords` ([lng, lat]) and a spatial index
+    project_scoped: bool = True                     # carries a `project` field
+    writable: bool = True                           # POST/PATCH/DELETE through the API
+    tag_type: str | None = None                     # value of Tag.allowedTypes for `tags`
+
+    def fresh_defaults(self) -> dict:
+        return copy.deepcopy(self.defaults)
+
+
+def _r(route, kind, **kw) -> Resource:
+    return Resource(route, kind, **kw)
+
+
+PROJECT_DEFAULTS = {
+    "parents": [], "lat": 0, "lng": 0, "hasLogo": False, "identifier": None,
+    "defaultPonPotency": None, "defaultDropSize": None, "area": None,
+    "drop": {"maxSize": 200, "type": {"cableType": None}, "defaults": {"cableType": None}},
+    "hierarchyLevels": {"box": {"POP": 1, "CE": 2, "CTO": 3},
+                        "cable": {"PRIMÁRIO": 1, "SECUNDÁRIO": 2, "DROP": 3}},
+}
+
+RESOURCES: dict[str, Resource] = {r.route: r for r in [
+    _r("projects", "Project", project_scoped=False, defaults=PROJECT_DEFAULTS),
+    _r("users", "User", project_scoped=False, indexes=("username",),
+       defaults={"allUsers": False, "email_confirmed": False, "resources": [], "projects": [],
+                 "projectGroups": [], "phone": None, "observation": None, "locale": None,
+                 "browserData": None, "role": None}),
+    _r("tags", "Tag", project_scoped=False, defaults={"allowedTypes": []}),
+    _r("colors", "Color", project_scoped=False, defaults={"name": None, "value": "#3388FF"}),
+    _r("box-types", "BoxType", project_scoped=False,
+       defaults={"default_reserve": 0, "prefix": "CX ", "brand": None, "mold": None,
+                 "description": None, "default_level": None, "default_template": None,
+                 "config": {"base": {"color": "#3388FFFF"}, "regular": {"fillColor": "#3388FFFF"},
+                            "not_implanted": {"fillColor": "#FFA500A6"},
+                            "draft": {"fillColor": "#FFA500A6"}}}),
+    _r("boxes", "Box", point=True, tag_type="box", indexes=("project",),
+       refs={"project": ("projects",), "boxType": ("box-types",), "pole": ("poles",),
+             "color": ("colors",), "fill_color": ("colors",)},
+       list_refs={"tags": ("tags",)}, immutable=("project", "template", "max_distance"),
+       defaults={"draft": False, "certified": False, "shared": False, "default_reserve": 0,
+                 "tags": [], "cables": [], "underground": False, "history": [], "pole": None,
+                 "address": None, "observation": None, "color": None, "fill_color": None,
+                 "template": "589de1d126324a2564a6c4d0", "max_distance": None}),
+    _r("splitter-types", "SplitterType", project_scoped=False,
+       defaults={"isBalanced": True, "prefix": "Splitter ", "size": 0, "brand": None,
+                 "mold": None, "description": None}),
+    _r("splitters", "Splitter", tag_type="splitter.ports", indexes=("parent",),
+       refs={"parent": BASE_BOXES, "splitterType": ("splitter-types",)},
+       immutable=("project",),
+       defaults={"implanted": True, "label": None, "observation": None, "index": None,
+                 "size": None, "shelf": None, "orientation": "right"}),
+    _r("building-types", "BuildingType", project_scoped=False,
+       defaults={"prefix": "PR ", "description": None}),
+    _r("buildings", "Building", point=True, tag_type="building", indexes=("project",),
+       refs={"project": ("projects",), "buildingType": ("building-types",), "pole": ("poles",),
+             "color": ("colors",)},
+       list_refs={"tags": ("tags",)}, immutable=("project", "template"),
+       defaults={"implanted": True, "tags": [], "hasProblem": False, "cables": [], "pole": None,
+                 "address": None, "observation": None, "color": None, "template": None}),
+    _r("horizontal-condominiums", "HorizontalCondominium", tag_type="horizontalCondominium",
+       refs={"project": ("projects",)}, list_refs={"tags": ("tags",)},
+       defaults={"tags": [], "name": None, "observation": None, "address": None, "color": None}),
+    _r("pole-types", "PoleType", project_scoped=False,
+       defaults={"prefix": "P_", "viabilityAllowed": True, "color": "#3388FF", "description": None}),
+    _r("poles", "Pole", point=True, project_scoped=False, tag_type="pole",
+       refs={"poleType": ("pole-types",), "color": ("colors",)},
+       list_refs={"adjacents": ("poles",), "tags": ("tags",)},
+       defaults={"usable": True, "adjacents": [], "licensing": {"status": 0, "protocol": None},
+                 "address": None, "observation": "", "color": None, "tags": []}),
+    _r("cable-types", "CableType", project_scoped=False,
+       defaults={"fiberNumber": 12, "looseNumber": 1, "base_loss": 0.35, "fiberProfile": None,
+                 "description": None}),
+    _r("cables", "Cable", tag_type="cable", indexes=("boxA", "boxB"),
+       refs={"project": ("projects",), "cableType": ("cable-types",), "boxA": BOX_LIKE,
+             "boxB": BOX_LIKE, "color": ("colors",)},
+       list_refs={"tags": ("tags",)}, immutable=("project",),
+       defaults={"boxA": None, "boxB": None, "name": None, "observation": None,
+                 "orientationA": None, "orientationB": None, "color": None, "tags": [],
+                 "poles": [], "ducts": []}),
+    _r("fibers", "Fiber", indexes=("parent",), refs={"parent": ("cables",)},
+       immutable=("parent", "project", "fiberNumber", "isDrop", "connectors"),
+       defaults={"name": None, "observation": None, "connectors": [], "isDrop": False}),
+    _r("connector-types", "ConnectorType", project_scoped=False,
+       defaults={"loss": 0.5, "isDrop": False, "description": None}),
+    _r("connectors", "Connector", indexes=("parent",),
+       refs={"parent": BASE_BOXES, "connectorType": ("connector-types",)}, immutable=("project",),
+       defaults={"name": None, "observation": None}),
+    _r("fusion-types", "FusionType", project_scoped=False,
+       defaults={"loss": 0.1, "isDrop": False, "description": None}),
+    _r("fusions", "Fusion", indexes=("parent",),
+       refs={"parent": BASE_BOXES, "fusionType": ("fusion-types",)}, immutable=("project",),
+       defaults={"name": None, "observation": None}),
+    _r("pop-types", "PopType", project_scoped=False,
+       defaults={"hierarchyLevel": 1, "prefix": "POP ", "description": None,
+                 "color": {"implanted": "#3388FF", "notImplanted": "#FFA500", "draft": "#FFA500"}}),
+    _r("pops", "Pop", point=True, tag_type="pop", indexes=("project",),
+       refs={"project": ("projects",), "popType": ("pop-types",), "pole": ("poles",)},
+       list_refs={"tags": ("tags",)}, immutable=("project",),
+       defaults={"draft": False, "shared": False, "certified": False, "name": None,
+                 "observation": None, "address": None, "pole": None, "structureOrder": [],
+                 "tags": [], "cables": []}),
+    _r("olt-types", "OLTType", project_scoped=False,
+       defaults={"brand": None, "mold": None, "description": None, "size": None, "prefix": "OLT ",
+                 "defaultPotency": 0, "defaultClients": None, "slots": []}),
+    _r("olts", "OLT", indexes=("parent",),
+       refs={"parent": BASE_BOXES, "project": ("projects",), "oltType": ("olt-types",)},
+       immutable=("project",),
+       defaults={"label": "", "implanted": True, "ip": None, "port": 22, "user": None,
+                 "password": None, "snmp": None, "tr069": None, "index": None, "size": None,
+                 "observation": None, "attenuation": [], "isDrop": False, "shelf": None}),
+    _r("slots", "Slot", indexes=("olt",), refs={"olt": ("olts",), "parent": BASE_BOXES},
+       immutable=("olt", "project"),
+       defaults={"name": None, "label": None, "index": None, "size": None, "shelf": None,
+                 "observation": None, "attenuation": [], "implanted": True}),
+    _r("pons", "PON", indexes=("slot",),
+       refs={"slot": ("slots",), "project": ("projects",), "parent": BASE_BOXES},
+       immutable=("slot", "project"),
+       defaults={"potency": 0, "maximumClients": None, "label": None, "index": None, "size": None,
+                 "shelf": None, "observation": None, "attenuation": [], "implanted": True,
+                 "isDrop": False}),
+    _r("properties", "Property", point=True, tag_type="property",
+       indexes=("box", "client", "project"),
+       refs={"project": ("projects",), "box": ("boxes", "buildings"), "pole": ("poles",),
+             "client": ("ftth-clients",)},
+       list_refs={"tags": ("tags",)}, immutable=("project",),
+       defaults={"address": None, "name": None, "box": None, "pole": None, "client": None,
+                 "potencyRead": None, "observation": None, "tags": [], "parent": None,
+                 "drop": None, "cables": [], "connections": [], "history": {"clients": []}}),
+    _r("ftth-clients", "FTTHClient", project_scoped=False, tag_type="client", indexes=("code",),
+       list_refs={"tags": ("tags",)},
+       defaults={"code": None, "name": None, "observation": None, "implanted": False,
+                 "certified": False, "status": 0, "cpe": None, "tags": [],
+                 "onu": {"user_PPPoE": "", "serial_number": "", "mac_address": ""}}),
+    _r("prospects", "Prospect", project_scoped=False, tag_type="prospect",
+       list_refs={"tags": ("tags",)},
+       defaults={"name": None, "code": None, "phone": None, "address": None,
+                 "observation": None, "coords": None, "viable": None, "tags": []}),
+    _r("pendency-types", "PendencyType", project_scoped=False,
+       defaults={"color": "#ffdd00", "description": None}),
+    _r("pendencies", "Pendency", point=True, tag_type="pendency",
+       refs={"owner": ("users",), "project": ("projects",), "pendencyType": ("pendency-types",),
+             "color": ("colors",)},
+       list_refs={"responsibles": ("users",), "tags": ("tags",)},
+       defaults={"name": None, "description": None, "color": None, "responsibles": [],
+                 "tags": [], "solved": False, "convertedTo": None}),
+]}
+
+KIND_TO_ROUTE = {r.kind: r.route for r in RESOURCES.values()}
+KIND_TO_ROUTE["Drop"] = "cables"
