@@ -1,0 +1,64 @@
+"""The ``ozsim`` command line: serve the simulator, build networks, replay scenarios."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .app import Simulator, create_app, options_from_env
+
+
+def _serve(args) -> int:
+    options = options_from_env(api_key=args.api_key, network=args.network, seed=args.seed,
+                               state=args.state)
+    host = args.host or os.environ.get("OZSIM_HOST", "127.0.0.1")
+    port = int(args.port or os.environ.get("OZSIM_PORT", 9994))
+    simulator = Simulator(**options, strict=not args.lenient)
+    simulator.tenants.world("default")          # build the network before accepting requests
+    app = create_app(simulator)
+    _banner(simulator, host, port)
+    from .server import run
+    run(app, host, port, threads=args.threads)
+    return 0
+
+
+def _banner(simulator: Simulator, host: str, port: int) -> None:
+    world = simulator.tenants.world("default")
+    base = f"http://{host}:{port}"
+    counts = ", ".join(f"{len(world.docs[r])} {r}" for r in ("boxes", "splitters", "properties",
+                                                              "ftth-clients", "poles"))
+    key = simulator.default_key
+    print(f"ozmap-simulator serving the '{simulator.network}' network (seed {simulator.seed}) "
+          f"on {base}\n  {counts}\n  API key: {key}\n"
+          f"  contract: {base}/api/v2/openapi.yaml   docs: {base}/docs\n"
+          f"Try:\n"
+          f"  curl -H 'Authorization: {key}' '{base}/api/v2/boxes?limit=2'\n"
+          f"  curl -H 'Authorization: {key}' "
+          f"'{base}/api/v2/ftth-viability/radius?lat=-27.5954&lng=-48.5480&radius=150'\n"
+          f"  curl -H 'Authorization: {key}' -G '{base}/api/v2/properties' "
+          f"--data-urlencode 'filter=[{{\"property\":\"potencyRead\",\"operator\":\"exists\","
+          f"\"value\":true}}]' --data-urlencode limit=3", flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="ozsim", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the simulator's HTTP server")
+    serve.add_argument("--host", help="bind address (OZSIM_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (OZSIM_PORT, default 9994)")
+    serve.add_argument("--seed", type=int, help="RNG seed of the network (OZSIM_SEED, default 0)")
+    serve.add_argument("--network", help="network size to build (OZSIM_NETWORK, default demo)")
+    serve.add_argument("--api-key", help="API key of the default tenant (OZSIM_API_KEY)")
+    serve.add_argument("--state", help="load the default tenant's world from a snapshot file")
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--lenient", action="store_true",
+                       help="drop unknown request fields instead of refusing them")
+    serve.set_defaults(func=_serve)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

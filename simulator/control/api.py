@@ -1,0 +1,96 @@
+"""The control plane (``/__ozsim``): tenants, reset, clock, invariants. Simulator-only.
+
+A tenant is addressed by its API key in ``Authorization``, exactly as on ``/api/v2``.
+"""
+from __future__ import annotations
+
+
+from flask import Blueprint, Response, current_app, request
+
+from ..world.clock import parse_iso
+from ..world.errors import Invalid, Unauthorized
+
+bp = Blueprint("control", __name__, url_prefix="/__ozsim")
+
+
+def _sim():
+    return current_app.extensions["ozsim"]
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if body is None and request.get_data().strip():
+        raise Invalid("the request body is not valid JSON", "INVALID_JSON", "body")
+    if body is not None and not isinstance(body, dict):
+        raise Invalid("the request body must be a JSON object", "INVALID_BODY", "body")
+    return body or {}
+
+
+def _tenant() -> str:
+    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    tenant = _sim().tenants.tenant_of(key)
+    if tenant is None:
+        raise Unauthorized("missing or invalid API key", "INVALID_API_KEY")
+    return tenant
+
+
+def _clock_state(world) -> dict:
+    return {"now": world.clock.now_iso(), "frozen": world.clock.frozen}
+
+
+@bp.post("/tenants")
+def create_tenant():
+    body = _body()
+    seed = body.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise Invalid("'seed' must be an integer", "INVALID_FIELD", "seed")
+    key = _sim().add_tenant(body.get("apiKey"), body.get("network", "empty"), seed)
+    return {"apiKey": key, "network": body.get("network", "empty"), "seed": seed}, 201
+
+
+@bp.post("/reset")
+def reset():
+    _sim().tenants.replace(_tenant())
+    return Response(status=204)
+
+
+@bp.get("/clock")
+def get_clock():
+    return _clock_state(_sim().tenants.world(_tenant()))
+
+
+@bp.post("/clock")
+def set_clock():
+    world = _sim().tenants.world(_tenant())
+    body = _body()
+    if "advance" in body:
+        seconds = body["advance"]
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+            raise Invalid("'advance' must be a number of seconds >= 0", "INVALID_FIELD", "advance")
+        world.clock.advance(seconds)
+    elif "freeze" in body:
+        at = body["freeze"]
+        try:
+            moment = parse_iso(at) if isinstance(at, str) else None
+        except ValueError:
+            raise Invalid("'freeze' must be an ISO-8601 instant or true", "INVALID_FIELD", "freeze")
+        world.clock.freeze(moment)
+    elif body.get("unfreeze") is True:
+        world.clock.unfreeze()
+    else:
+        raise Invalid("send one of 'advance' (seconds), 'freeze' (ISO instant or true), "
+                      "'unfreeze': true", "INVALID_BODY", "body")
+    return _clock_state(world)
+
+
+@bp.get("/invariants")
+def invariants():
+    world = _sim().tenants.world(_tenant())
+    with world.lock:
+        try:
+            world.check_invariants()
+        except AssertionError as exc:
+            return {"ok": False, "message": str(exc)}, 409
+    return {"ok": True}
+
+
