@@ -100,12 +100,14 @@ def _error_response(status: int, message: str, code: str, field: str | None = No
 def create_app(simulator: Simulator | None = None, **options) -> Flask:
     from .control.api import bp as control_bp
     from .ozmap.api import bp as ozmap_bp
+    from .web.docs import bp as docs_bp
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
     app.extensions["ozsim"] = simulator or Simulator(**options)
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
+    app.register_blueprint(docs_bp)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
