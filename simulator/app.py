@@ -81,13 +81,12 @@ class Simulator:
 
     @staticmethod
     def system_config(world) -> dict:
-        level = lambda names: [{"id": str(i + 1), "name": n, "translated_name": n}  # noqa: E731
+        level = lambda names: [{"id": i + 1, "name": n, "translated_name": n}  # noqa: E731
                                for i, n in enumerate(names)]
         return {"id": "000000000000000000000001",
                 "hierarchyLevels": {"boxes": level(["POP", "CE", "CTO"]),
                                     "cables": level(["PRIMÁRIO", "SECUNDÁRIO", "DROP"]),
-                                    "pops": level(["POP"]), "towers": level(["Torre"])},
-                "defaultRadius": world.settings["defaultRadius"]}
+                                    "pops": level(["POP"]), "towers": level(["Torre"])}}
 
 
 def _error_response(status: int, message: str, code: str, field: str | None = None) -> Response:

@@ -42,6 +42,11 @@ class Operation:
             self.body = Draft202012Validator(_anchor(schema), registry=registry)
             self.body_fields = _top_level_fields(schema, registry)
             self.body_required = (spec.get("requestBody") or {}).get("required", False)
+        self.responses = {}
+        for status, response in (spec.get("responses") or {}).items():
+            schema = ((_resolve(response).get("content") or {}).get("application/json") or {}).get("schema")
+            self.responses[str(status)] = (Draft202012Validator(_anchor(schema), registry=registry)
+                                           if schema else None)
         self.params = {}
         for param in spec.get("parameters", []):
             param = _resolve(param)
@@ -60,8 +65,24 @@ class Operation:
     def validate_query(self, args) -> None:
         for name, validator in self.params.items():
             if name in args:
-                value = _coerce(args.get(name), validator.schema)
+                schema = _resolve(validator.schema) if "$ref" in validator.schema else validator.schema
+                value = ([_coerce(v, schema.get("items", {})) for v in args.getlist(name)]
+                         if schema.get("type") == "array" else _coerce(args.get(name), schema))
                 _raise_first(validator.iter_errors(value), where=name, prefix=name)
+
+
+    def response_problems(self, status: int, body) -> list[str]:
+        """Why a response does not conform to this operation (empty when it does)."""
+        key = str(status) if str(status) in self.responses else f"{str(status)[0]}XX"
+        if key not in self.responses:
+            key = "default"
+        if key not in self.responses:
+            return [f"status {status} is not documented for {self.method} {self.template}"]
+        validator = self.responses[key]
+        if validator is None:
+            return [] if body in (None, b"", "") else [f"status {status} must have no JSON body"]
+        return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+                for e in validator.iter_errors(body)]
 
 
 def _anchor(schema: dict) -> dict:
@@ -72,7 +93,7 @@ def _anchor(schema: dict) -> dict:
 def _resolve(node: dict) -> dict:
     if "$ref" in node:
         target = contract()
-        for part in node["$ref"].lstrip("#/").split("/"):
+        for part in node["$ref"].split("#", 1)[1].strip("/").split("/"):
             target = target[part]
         return target
     return node

@@ -65,7 +65,7 @@ CATALOGUE = {
     "fusion-types": [{"code": "Fusão", "loss": 0.1}],
     "pendency-types": [{"name": "Ajuste de rede", "color": "#ffdd00"},
                        {"name": "Manutenção de cliente", "color": "#ff5500"}],
-    "colors": [{"name": "Azul", "value": "#3388FF"}, {"name": "Laranja", "value": "#FFA500"}],
+    "colors": [{"name": "Azul", "color": "#3388FF"}, {"name": "Laranja", "color": "#FFA500"}],
 }
 
 

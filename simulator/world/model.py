@@ -53,7 +53,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
                  "projectGroups": [], "phone": None, "observation": None, "locale": None,
                  "browserData": None, "role": None}),
     _r("tags", "Tag", project_scoped=False, defaults={"allowedTypes": []}),
-    _r("colors", "Color", project_scoped=False, defaults={"name": None, "value": "#3388FF"}),
+    _r("colors", "Color", project_scoped=False),
     _r("box-types", "BoxType", project_scoped=False,
        defaults={"default_reserve": 0, "prefix": "CX ", "brand": None, "mold": None,
                  "description": None, "default_level": None, "default_template": None,

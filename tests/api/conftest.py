@@ -1,0 +1,86 @@
+"""The `api` fixture: the app in-process, a fresh tenant per test, every response checked
+against the contract (status documented, body valid)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulator.app import Simulator, create_app
+from simulator.ozmap import contract
+
+_SIM = Simulator(network="empty")
+_APP = create_app(_SIM)
+
+
+class Api:
+    """Thin JSON client over Flask's test client that validates every /api/v2 response."""
+
+    def __init__(self, app, key: str):
+        self.http = app.test_client()
+        self.key = key
+        self.world = _SIM.tenants.world(_SIM.tenants.tenant_of(key))
+
+    def request(self, method: str, path: str, body=None, query=None, headers=None, raw=None,
+                check: bool = True):
+        hdrs = {"Authorization": self.key}
+        hdrs.update(headers or {})
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        if data is not None:
+            hdrs.setdefault("Content-Type", "application/json")
+        response = self.http.open(f"/api/v2/{path.lstrip('/')}", method=method, data=data,
+                                  query_string=query, headers={k: v for k, v in hdrs.items()
+                                                               if v is not None})
+        if check:
+            problems = conformance(method, response)
+            assert not problems, f"{method} {path} → {response.status_code}: {problems}"
+        return response
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def ok(self, method: str, path: str, status: int, **kw):
+        response = self.request(method, path, **kw)
+        assert response.status_code == status, (response.status_code, response.get_json())
+        return response.get_json() if response.data else None
+
+
+def conformance(method: str, response) -> list[str]:
+    """Problems of a response against the contract ([] when it conforms)."""
+    path = response.request.path
+    operation, exists = contract.router().match(path, method)
+    body = response.get_json(silent=True) if response.data else None
+    if response.status_code >= 400:
+        if not isinstance(body, dict) or set(body) - {"message", "code", "field"} \
+                or not isinstance(body.get("message"), str):
+            return [f"error body is not {{message, code}}: {response.data[:200]!r}"]
+        if operation is None:
+            return []
+    if operation is None:
+        return [f"{method} {path} is not in the contract"] if exists or \
+            response.status_code < 400 else []
+    return operation.response_problems(response.status_code, body)
+
+
+@pytest.fixture
+def api():
+    return Api(_APP, _SIM.add_tenant())
+
+
+@pytest.fixture
+def project(api):
+    return api.ok("POST", "projects", 201, body={"name": "Projeto Teste"})
+
+
+def type_id(api, route: str, code: str) -> str:
+    return next(d["id"] for d in api.world.docs[route].values()
+                if d.get("code") == code or d.get("name") == code)
