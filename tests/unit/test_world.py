@@ -1,0 +1,106 @@
+"""The domain core's generic machinery: ids, clock, stamps, indexes, tombstones, tenants."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from simulator.world.catalogue import frozen_clock, new_world
+from simulator.world.clock import Clock, parse_iso
+from simulator.world.errors import Invalid, NotFound, RuleViolation
+from simulator.world.query import parse_filter
+from simulator.world.tenants import Tenants
+
+
+def test_ids_are_24_hex_deterministic_and_in_creation_order():
+    a, b = new_world(seed=7, clock=frozen_clock()), new_world(seed=7, clock=frozen_clock())
+    ids_a = [a.new_id() for _ in range(50)]
+    assert ids_a == [b.new_id() for _ in range(50)]
+    assert all(len(i) == 24 and int(i, 16) >= 0 for i in ids_a)
+    assert ids_a == sorted(ids_a) and len(set(ids_a)) == 50
+    assert new_world(seed=8, clock=frozen_clock()).new_id() != ids_a[0]
+
+
+def test_clock_freezes_advances_and_never_repeats():
+    clock = frozen_clock("2025-01-01T00:00:00.000Z")
+    first, second = clock.now_iso(), clock.now_iso()
+    assert first == "2025-01-01T00:00:00.000Z" and second > first
+    clock.advance(600)
+    assert parse_iso(clock.now_iso()) >= parse_iso("2025-01-01T00:10:00.000Z")
+    live = Clock()
+    assert not live.frozen and abs(live.now() - dt.datetime.now(dt.timezone.utc)) < \
+        dt.timedelta(seconds=5)
+
+
+def test_stamps_creator_and_update_touch():
+    world = new_world(clock=frozen_clock())
+    project = world.create("projects", {"name": "P"})
+    assert project["createdAt"] == project["updatedAt"]
+    assert project["creatorData"]["username"] == world.user["username"]
+    world.clock.advance(60)
+    world.update("projects", project["id"], {"name": "Q"})
+    assert project["updatedAt"] > project["createdAt"] and project["name"] == "Q"
+
+
+def test_indexes_follow_updates_and_deletes():
+    world = new_world()
+    p1, p2 = world.create("projects", {"name": "A"}), world.create("projects", {"name": "B"})
+    cto = next(d["id"] for d in world.docs["box-types"].values() if d["code"] == "CTO")
+    box = world.create("boxes", {"project": p1["id"], "coords": [-48.5, -27.5], "boxType": cto,
+                                 "hierarchyLevel": 3, "implanted": True})
+    assert world.ids_where("boxes", "project", p1["id"]) == {box["id"]}
+    flt = parse_filter([{"property": "coords", "operator": "near",
+                         "value": {"lng": -48.5, "lat": -27.5, "radius": 5}}])
+    assert world.find("boxes", flt)[0] == 1
+    world.update("boxes", box["id"], {"coords": [-48.6, -27.5]})
+    assert world.find("boxes", flt)[0] == 0
+    world.delete("boxes", box["id"])
+    assert not world.ids_where("boxes", "project", p1["id"])
+    with pytest.raises(NotFound):
+        world.get("boxes", box["id"])
+    tombstones = world.find("boxes", parse_filter(
+        [{"property": "deletedAt", "operator": "exists", "value": True}]))[1]
+    assert tombstones == [{"id": box["id"], "kind": "Box", "deletedAt": tombstones[0]["deletedAt"]}]
+    assert p2["id"] not in world.ids_where("boxes", "project", p2["id"])
+
+
+def test_references_are_checked_and_nothing_is_stored_on_failure():
+    world = new_world()
+    before = len(world.docs["boxes"])
+    with pytest.raises(RuleViolation) as err:
+        world.create("boxes", {"project": "0" * 24, "coords": [0, 0], "boxType": "1" * 24,
+                               "hierarchyLevel": 3, "implanted": True})
+    assert err.value.field == "project" and err.value.code == "REFERENCE_NOT_FOUND"
+    with pytest.raises(Invalid) as bad:
+        world.get("boxes", "xyz")
+    assert bad.value.code == "INVALID_OBJECT_ID"
+    assert len(world.docs["boxes"]) == before
+
+
+def test_a_reference_to_the_wrong_kind_is_refused():
+    world = new_world()
+    project = world.create("projects", {"name": "P"})
+    with pytest.raises(RuleViolation) as err:
+        world.create("boxes", {"project": project["id"], "coords": [0, 0], "boxType": project["id"],
+                               "hierarchyLevel": 3, "implanted": True})
+    assert err.value.field == "boxType" and "BoxType" in err.value.message
+
+
+def test_tenants_are_isolated_and_created_once_under_concurrency():
+    built = []
+    tenants = Tenants(lambda name: built.append(name) or new_world(name))
+    tenants.register("k1", "one")
+    tenants.register("k2", "two")
+    worlds = []
+    threads = [threading.Thread(target=lambda: worlds.append(tenants.world("one")))
+               for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert built.count("one") == 1 and len({id(w) for w in worlds}) == 1
+    tenants.world("one").create("projects", {"name": "only in one"})
+    assert len(tenants.world("two").docs["projects"]) == 0
+    fresh = tenants.replace("one")
+    assert len(fresh.docs["projects"]) == 0 and tenants.world("one") is fresh
