@@ -1,0 +1,87 @@
+"""Shared fixtures: one Simulator per test session, served in-process (Flask test client) and on a
+real port (waitress in a background thread, for the Node SDK and `requests`).
+
+* ``simulator`` — ``Simulator(network="demo", seed=0)``; its default tenant answers to ``DEMO_API_KEY``.
+* ``app`` / ``client`` — the Flask app and its test client.
+* ``live_server`` — ``(base_url, api_key)`` of the app listening on a free port (session-wide; mark
+  tests that rely on sharing it with ``pytest.mark.xdist_group("live")``).
+* ``new_tenant`` — a factory: ``new_tenant("label")`` registers a fresh API key whose isolated world
+  is built lazily (the "empty" network: the catalogue of types and the API user, no projects).
+* ``tenant_key`` / ``module_tenant_key`` — one fresh tenant per test / per test module.
+
+The simulator is imported inside the fixtures so that test modules that do not use them still
+collect when the application cannot be imported.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+
+
+def _register_tenant(simulator, label: str = "test") -> str:
+    """A fresh API key mapped to a fresh tenant (its world is created on first use)."""
+    suffix = uuid.uuid4().hex
+    key = f"ozsim-test-{label}-{suffix}"
+    simulator.tenants.register(key, f"test-{label}-{suffix[:12]}")
+    return key
+
+
+@pytest.fixture(scope="session")
+def simulator():
+    from simulator.app import Simulator
+    return Simulator(network="demo", seed=0)
+
+
+@pytest.fixture(scope="session")
+def api_key() -> str:
+    from simulator.world.catalogue import DEMO_API_KEY
+    return DEMO_API_KEY
+
+
+@pytest.fixture(scope="session")
+def app(simulator):
+    from simulator.app import create_app
+    application = create_app(simulator)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, api_key):
+    """The real app on 127.0.0.1:<free port> (waitress, 8 threads); yields (base_url, api_key)."""
+    from waitress import create_server, wasyncore
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, name="ozsim-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}", api_key
+    finally:
+        server.close()
+        wasyncore.close_all(server._map)   # idle keep-alive channels would keep the loop running
+        server.task_dispatcher.shutdown(timeout=5)
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def new_tenant(simulator):
+    """Factory of fresh, isolated tenants: ``key = new_tenant("label")``."""
+    return lambda label="test": _register_tenant(simulator, label)
+
+
+@pytest.fixture
+def tenant_key(simulator, request) -> str:
+    """A fresh tenant for this test."""
+    return _register_tenant(simulator, request.node.name[:40].replace("[", "-").replace("]", ""))
+
+
+@pytest.fixture(scope="module")
+def module_tenant_key(simulator, request) -> str:
+    """A fresh tenant shared by the tests of one module."""
+    return _register_tenant(simulator, request.module.__name__.rsplit(".", 1)[-1])
