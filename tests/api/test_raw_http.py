@@ -37,8 +37,8 @@ def where(prop: str, op: str, value) -> str:
 
 @pytest.fixture(scope="module")
 def net(live_server, module_tenant_key):
-    """One small network in the module's own tenant: project, box, service splitter, a property
-    with a client whose code holds a reserved character, a client-less box, 27 tags."""
+    """One small network in the module's own tenant: project, two boxes, a service splitter in
+    the first, 27 tags."""
     base_url, _ = live_server
     http = Http(base_url, module_tenant_key)
     types = http.ok("GET", "box-types", params={"filter": where("code", "=", "CTO")})["rows"]
@@ -53,14 +53,20 @@ def net(live_server, module_tenant_key):
     splitter = http.ok("POST", "splitters", 201, json={
         "parent": box["id"], "splitterType": splitter_types[0]["id"], "isDrop": True,
         "implanted": True})
-    code = "123|456 A/B"
-    prop = http.ok("POST", "properties", 201, json={
-        "project": project["id"], "box": box["id"], "auto_connect": True,
-        "client": {"code": code, "name": "Cliente HTTP", "implanted": False}})
     tags = [http.ok("POST", "tags", 201, json={"name": f"http-tag-{i:02d}", "allowedTypes": ["box"]})
             for i in range(27)]
     return {"http": http, "project": project, "box": box, "empty_box": empty_box,
-            "splitter": splitter, "property": prop, "code": code, "tags": tags}
+            "splitter": splitter, "tags": tags}
+
+
+@pytest.fixture(scope="module")
+def prop(net):
+    """A property on port 1 of the splitter, with a client whose code holds reserved characters."""
+    code = "123|456 A/B"
+    created = net["http"].ok("POST", "properties", 201, json={
+        "project": net["project"]["id"], "box": net["box"]["id"], "auto_connect": True,
+        "client": {"code": code, "name": "Cliente HTTP", "implanted": False}})
+    return {**net, "property": created, "code": code}
 
 
 # ---- authentication -------------------------------------------------------------------------
@@ -125,10 +131,10 @@ def test_filter_url_encoded_in_the_query_string(net):
     assert [r["id"] for r in page["rows"]] == [net["splitter"]["id"]]
 
 
-def test_eq_and_ne_aliases(net):
+def test_eq_and_ne_aliases(net, prop):
     http = net["http"]
     page = http.ok("GET", "properties", params={"filter": where("client", "ne", None)})
-    assert [r["id"] for r in page["rows"]] == [net["property"]["id"]]
+    assert [r["id"] for r in page["rows"]] == [prop["property"]["id"]]
     page = http.ok("GET", "boxes", params={"filter": where("name", "eq", "CTO-HTTP-02")})
     assert [r["id"] for r in page["rows"]] == [net["empty_box"]["id"]]
     page = http.ok("GET", "boxes", params={"filter": where("name", "ne", "CTO-HTTP-02")})
@@ -164,7 +170,8 @@ def test_malformed_queries_are_400(net, query):
     "populate=box", "populate=client,box", "populate=client%20box",
     "populate%5B%5D=client&populate%5B%5D=box", "populate%5Bpath%5D=box&populate%5Bselect%5D=name",
 ])
-def test_populate_box_on_properties(net, populate):
+def test_populate_box_on_properties(prop, populate):
+    net = prop
     http = net["http"]
     page = http.ok("GET", f"properties?filter={quote(where('client', 'ne', None))}&{populate}")
     (row,) = page["rows"]
@@ -175,7 +182,8 @@ def test_populate_box_on_properties(net, populate):
         assert row["client"]["_id"] == net["property"]["client"]
 
 
-def test_property_by_client_code(net):
+def test_property_by_client_code(prop):
+    net = prop
     http = net["http"]
     rows = http.ok("GET", f"properties/client/{quote(net['code'], safe='')}")
     assert isinstance(rows, list) and [r["id"] for r in rows] == [net["property"]["id"]]

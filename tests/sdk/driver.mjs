@@ -498,7 +498,12 @@ async function main() {
 
 main().catch((error) => {
   const f = failure(error);
-  process.stderr.write(`scenario ${scenarioName} failed: ${error?.stack ?? error}\n`);
-  process.stderr.write(`${JSON.stringify({ error: f.status === null ? String(error?.message ?? error) : f })}\n`);
+  const request = error?.config ?? error?.response?.config;
+  const params = request?.params && Object.keys(request.params).length ? ` params=${JSON.stringify(request.params)}` : '';
+  const where = request ? `${String(request.method).toUpperCase()} ${request.baseURL ?? ''}${request.url ?? ''}${params}` : '';
+  const what = f.status === null ? (error?.stack ?? String(error)) : `HTTP ${f.status} ${where}: ${JSON.stringify(f.data)}`;
+  process.stderr.write(`scenario ${scenarioName} failed: ${what}\n`);
+  if (f.status !== null && request?.data) process.stderr.write(`request body: ${request.data}\n`);
+  if (f.status !== null && error?.stack) process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 });
