@@ -55,6 +55,7 @@ def main(argv=None) -> int:
     serve.add_argument("--lenient", action="store_true",
                        help="drop unknown request fields instead of refusing them")
     serve.set_defaults(func=_serve)
+    from scenarios.cli import register as register_scenarios; register_scenarios(sub)  # noqa: E702
 
     args = parser.parse_args(argv)
     return args.func(args)
