@@ -82,10 +82,28 @@ def _check_step(step: Any, where: str) -> None:
         _check_step(branch, where + " (parallel branch)")
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (YAML would silently keep the last one)."""
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
 def load(path: str | Path) -> Scenario:
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(doc, Mapping) or "name" not in doc or "steps" not in doc:
@@ -252,11 +270,66 @@ def plain(value: Any) -> Any:
     return value
 
 
+_FUNCTIONS: dict[str, Callable[..., Any]] = {"round": round, "abs": abs, "min": min, "max": max,
+                                             "len": len, "int": int, "float": float}
+
+
+def evaluate(expression: str, lookup: Callable[[str], Any]) -> Any:
+    """``${= res.port + 1}``: arithmetic (+ - * / // %, comparisons, round/abs/min/max/len)
+    over saved values; dotted names and ``[n]`` indexes are references."""
+    import ast
+    import operator as op
+    binary = {ast.Add: op.add, ast.Sub: op.sub, ast.Mult: op.mul, ast.Div: op.truediv,
+              ast.FloorDiv: op.floordiv, ast.Mod: op.mod}
+    compare = {ast.Eq: op.eq, ast.NotEq: op.ne, ast.Lt: op.lt, ast.LtE: op.le, ast.Gt: op.gt,
+               ast.GtE: op.ge}
+
+    def path(node: ast.AST) -> str:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute):
+            return f"{path(node.value)}.{node.attr}"
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            return f"{path(node.value)}.{node.slice.value}"
+        raise ScenarioError(f"${{= {expression}}}: not a reference: {ast.dump(node)}")
+
+    def ev(node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in binary:
+            return binary[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = ev(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 \
+                and type(node.ops[0]) in compare:
+            return compare[type(node.ops[0])](ev(node.left), ev(node.comparators[0]))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in _FUNCTIONS and not node.keywords:
+            return _FUNCTIONS[node.func.id](*[ev(a) for a in node.args])
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [ev(e) for e in node.elts]
+        return lookup(path(node))
+
+    source = re.sub(r"[A-Za-z_]\w*(?:\.\w+)+",
+                    lambda m: re.sub(r"\.(\d+)", r"[\1]", m.group(0)), expression.strip())
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        raise ScenarioError(f"${{= {expression}}}: {exc.msg}") from exc
+    try:
+        return ev(tree.body)
+    except TypeError as exc:
+        raise ScenarioError(f"${{= {expression}}}: {exc}") from exc
+
+
 class Vars:
     def __init__(self, initial: Mapping[str, Any]):
         self.values: dict[str, Any] = dict(initial)
 
     def lookup(self, ref: str) -> Any:
+        if ref.strip().startswith("="):
+            return evaluate(ref.strip()[1:], self.lookup)
         parts = ref.strip().split(".")
         if parts[0] == "env":
             name = ".".join(parts[1:])

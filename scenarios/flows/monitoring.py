@@ -157,6 +157,7 @@ class PowerCheck:
     verdict: str                      # ok | too-low | too-high | no-reading | no-calculation
     ok: bool
     pon: dict[str, Any] | None = None
+    slot: dict[str, Any] | None = None
     olt: dict[str, Any] | None = None
 
 
@@ -186,6 +187,7 @@ def compare_power(api: OZmapClient, code: str, tolerance_db: float = DEFAULT_TOL
     return PowerCheck(code=code, read=read, calculated=calculated, delta=delta,
                       tolerance=tolerance_db, verdict=verdict, ok=verdict == "ok",
                       pon=dict(trace["pon"]) if trace.get("pon") else None,
+                      slot=dict(trace["slot"]) if trace.get("slot") else None,
                       olt=dict(trace["olt"]) if trace.get("olt") else None)
 
 
