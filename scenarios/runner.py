@@ -15,6 +15,7 @@ Every step prints one line (✓/✗, name, ms); a failed expectation prints a pe
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import secrets
@@ -149,6 +150,7 @@ class Session:
     label: str
     filter_in: str = "query"
     close: Callable[[], None] = lambda: None
+    server_errors: Callable[[], list[str]] = lambda: []   # drained after a failed step
 
     def client(self) -> OZmapClient:
         return OZmapClient(self.base_url, self.api_key, session=self.make_session(),
@@ -179,9 +181,36 @@ class InProcessTarget:
         from .wsgi import IN_PROCESS_URL, wsgi_session
         simulator = Simulator(network=scenario.size, seed=scenario.seed)
         app = create_app(simulator)
+        captured = _ServerErrors()
+        app.logger.handlers[:] = [captured]
+        app.logger.propagate = False
         return Session(IN_PROCESS_URL, simulator.default_key, lambda: wsgi_session(app), True,
                        f"in-process, network {scenario.size} seed {scenario.seed}",
-                       self.filter_in)
+                       self.filter_in, server_errors=captured.drain)
+
+
+class _ServerErrors(logging.Handler):
+    """Keeps the in-process app's unhandled exceptions (500s) for the failing step's report,
+    instead of printing tracebacks in the middle of the step lines."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            import traceback
+            exc = record.exc_info[1]
+            frames = traceback.extract_tb(record.exc_info[2])
+            where = next((f"{f.filename.split('/work/main/')[-1]}:{f.lineno}"
+                          for f in reversed(frames) if "site-packages" not in f.filename), "")
+            text = f"{text}: {type(exc).__name__}: {exc} ({where})"
+        self.records.append(text)
+
+    def drain(self) -> list[str]:
+        out, self.records = self.records, []
+        return out
 
 
 class RemoteTarget:
@@ -760,6 +789,9 @@ def run_scenario(scenario: Scenario, target: Target, reporter: Reporter | None =
                     sr = StepResult(phase, index, name, ok=False, ms=0.0,
                                     message=f"{type(exc).__name__}: {exc}")
                 sr.ms = (time.perf_counter() - t0) * 1000
+                errors = session.server_errors()
+                if errors and not sr.ok:
+                    sr.message += "".join(f"\nserver error: {e}" for e in errors[-3:])
                 if ctx.notes and not sr.note:
                     sr.note = "; ".join(ctx.notes)
                 result.steps.append(sr)
