@@ -1,0 +1,91 @@
+"""The library against a live ``ozsim serve`` (a subprocess on a free port, demo network):
+``ozsim scenario run --target … --junit …`` creates a fresh tenant per scenario through the
+control plane; the exit status and the JUnit report are checked."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import requests
+
+from scenarios.runner import discover
+
+pytestmark = pytest.mark.xdist_group("scenarios-live")
+
+ROOT = Path(__file__).resolve().parents[2]
+OZSIM = Path(sys.executable).with_name("ozsim")
+DATA = Path(__file__).with_name("data")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_url(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(OZSIM), "serve", "--port", str(port), "--network", "demo"],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"ozsim serve exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                if requests.get(url + "/", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"ozsim serve not ready after 180 s:\n{log.read_text()}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(OZSIM), "scenario", "run", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=900)
+
+
+def test_the_library_against_a_live_server(live_url, tmp_path):
+    junit = tmp_path / "live.xml"
+    done = run_cli("--target", live_url, "--junit", str(junit))
+    assert done.returncode == 0, done.stdout + done.stderr
+    root = ET.parse(junit).getroot()
+    suites = root.findall("testsuite")
+    assert len(suites) == len(discover())
+    assert root.get("failures") == "0" and root.get("errors") == "0"
+    assert int(root.get("tests")) > 100
+    targets = {s.find("properties/property[@name='target']").get("value") for s in suites}
+    assert all("fresh tenant" in t for t in targets)
+    assert "passed" in done.stdout and "0 failed" in done.stdout
+
+
+def test_a_failing_scenario_against_a_live_server(live_url, tmp_path):
+    junit = tmp_path / "failing.xml"
+    done = run_cli(str(DATA / "deliberately_failing.yaml"), "--target", live_url,
+                   "--junit", str(junit))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "port: expected 2, got 1" in done.stdout
+    root = ET.parse(junit).getroot()
+    assert root.get("failures") == "1"
