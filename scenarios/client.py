@@ -517,13 +517,19 @@ class ControlPlane:
     client: OZmapClient
 
     def available(self) -> bool:
+        """True when the target is the simulator (its control plane answers)."""
+        if self.client.api_key:
+            try:
+                self.client.call("GET", "/__ozsim/clock")
+                return True
+            except OZmapError:
+                pass
         try:
-            self.client.call("GET", "/__ozsim/clock")
-        except (NotFound, OZmapConnectionError):
+            index = self.client.request("GET", self.client.base_url + "/", relogin=False)
+            body = index.json()
+        except (OZmapError, ValueError):
             return False
-        except OZmapError as exc:   # 401 means the route exists (an unknown key)
-            return exc.status == 401
-        return True
+        return isinstance(body, dict) and body.get("name") == "ozmap-simulator"
 
     def create_tenant(self, network: str = "empty", seed: int = 0,
                       api_key: str | None = None) -> str:
