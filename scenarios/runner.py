@@ -460,6 +460,9 @@ def do_request(api: OZmapClient, spec: Mapping[str, Any]) -> dict[str, Any]:
 
 def run_flow(api: OZmapClient, name: str, args: Mapping[str, Any]) -> Any:
     fn = FLOWS[name]
+    if not isinstance(args, Mapping) or not all(isinstance(k, str) for k in args):
+        raise ScenarioError(f"{name}: 'with' must map argument names to values, got "
+                            f"{short(args)} (a comma in an unquoted flow-style value?)")
     try:
         return plain(fn(api, **dict(args)))
     except TypeError as exc:
