@@ -58,7 +58,9 @@ def _list(args: argparse.Namespace) -> int:
         return 2
     width = max((len(s.name) for s in scenarios), default=10)
     for s in scenarios:
-        first = s.description.splitlines()[0] if s.description else ""
+        text = " ".join(s.description.split())
+        first = text.split(". ")[0].rstrip(".")
+        first = first if len(first) <= 90 else first[:89] + "…"
         where = s.size if s.portable is False else f"{s.size}, portable"
         steps = len(s.fixture) + len(s.steps)
         print(f"{s.name:<{width}}  {s.path.name:<38} [{where}; {steps} steps]  {first}")

@@ -768,6 +768,10 @@ def run_scenario(scenario: Scenario, target: Target, reporter: Reporter | None =
         for phase, steps in (("fixture", scenario.fixture), ("steps", scenario.steps)):
             for index, step in enumerate(steps):
                 name = _step_name(step)
+                try:
+                    name = str(ctx.vars.resolve(name))
+                except ScenarioError:
+                    pass
                 if failed:
                     sr = StepResult(phase, index, name, ok=True, ms=0.0, skipped=True,
                                     note="not run: an earlier step failed")
