@@ -40,6 +40,40 @@ def _banner(simulator: Simulator, host: str, port: int) -> None:
           f"\"value\":true}}]' --data-urlencode limit=3", flush=True)
 
 
+def _seed(args) -> int:
+    """Build a network, print what it holds and what it cost, optionally write a snapshot."""
+    import resource
+    import time
+
+    from .progress import Progress
+    from .world import generator
+    from .world.catalogue import DEMO_API_KEY
+
+    started = time.perf_counter()
+    with Progress(f"ozsim seed {args.size}") as bar:
+        world = generator.build_world(args.size, seed=args.seed,
+                                      api_key=args.api_key or DEMO_API_KEY, progress=bar)
+    built = time.perf_counter() - started
+    rows = [(route, len(docs)) for route, docs in world.docs.items() if docs]
+    width = max(len(route) for route, _ in rows)
+    print(f"network '{args.size}' (seed {args.seed}), tenant '{world.tenant}':")
+    for route, count in rows:
+        print(f"  {route:<{width}}  {count:>10,}")
+    print(f"  {'total':<{width}}  {sum(c for _, c in rows):>10,}")
+    print(f"built in {built:.1f} s", flush=True)
+    if args.out:
+        from .world import snapshot
+        started = time.perf_counter()
+        snapshot.save(world, args.out)
+        size = os.path.getsize(args.out)
+        print(f"snapshot written to {args.out} ({size / 1e6:.1f} MB) in "
+              f"{time.perf_counter() - started:.1f} s; serve it with: "
+              f"ozsim serve --state {args.out}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss      # KiB on Linux
+    print(f"peak RSS {peak / 1024:.0f} MiB")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="ozsim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +90,14 @@ def main(argv=None) -> int:
                        help="drop unknown request fields instead of refusing them")
     serve.set_defaults(func=_serve)
     from scenarios.cli import register as register_scenarios; register_scenarios(sub)  # noqa: E702
+
+    from .world.generator import SIZES
+    seed = sub.add_parser("seed", help="build a network, report it, optionally snapshot it")
+    seed.add_argument("--size", default="demo", choices=SIZES, help="network size (default demo)")
+    seed.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
+    seed.add_argument("--out", help="write a snapshot that `ozsim serve --state FILE` loads")
+    seed.add_argument("--api-key", help="API key stored with the world's API user")
+    seed.set_defaults(func=_seed)
 
     args = parser.parse_args(argv)
     return args.func(args)
