@@ -18,6 +18,7 @@ from ..world.errors import Invalid
 
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "contracts" / "ozmap.yaml"
 URI = "urn:ozsim:ozmap"
+FORMATS = Draft202012Validator.FORMAT_CHECKER
 
 
 @functools.lru_cache(maxsize=None)
@@ -39,7 +40,8 @@ class Operation:
         body = (spec.get("requestBody") or {}).get("content", {}).get("application/json")
         if body and "schema" in body:
             schema = body["schema"]
-            self.body = Draft202012Validator(_anchor(schema), registry=registry)
+            self.body = Draft202012Validator(_anchor(schema), registry=registry,
+                                              format_checker=FORMATS)
             self.body_fields = _top_level_fields(schema, registry)
             self.body_required = (spec.get("requestBody") or {}).get("required", False)
         self.responses = {}

@@ -14,6 +14,16 @@ SERVER_FIELDS = frozenset({"id", "_id", "__v", "kind", "createdAt", "updatedAt",
                            "deletedAt", "lat", "lng"})
 
 
+def merged(base, value):
+    """``value`` laid over ``base``: nested objects merge key by key, anything else replaces."""
+    if isinstance(base, dict) and isinstance(value, dict):
+        out = dict(base)
+        for key, item in value.items():
+            out[key] = merged(base.get(key), item)
+        return out
+    return value
+
+
 def referrers(resource_route: str):
     """(route, field, is_list) of every reference field that may point at ``resource_route``."""
     for other in RESOURCES.values():
@@ -65,8 +75,7 @@ class Behaviour:
                             "PROJECT_FORBIDDEN", "project")
         world.check_refs(resource, body, project)
         self.check_external_id(world, resource, body)
-        doc = resource.fresh_defaults()
-        doc.update(body)
+        doc = merged(resource.fresh_defaults(), body)
         world.insert(resource.route, doc)
         self.after_create(world, resource, doc)
         return doc
@@ -78,6 +87,7 @@ class Behaviour:
         world.check_refs(resource, patch, doc.get("project"))
         self.check_external_id(world, resource, patch, doc["id"])
         before = dict(doc)
+        patch = {k: merged(doc.get(k), v) for k, v in patch.items()}
         world.set_fields(resource.route, doc, patch)
         self.after_update(world, resource, doc, before)
 
@@ -176,6 +186,28 @@ class Pops(Named):
     type_field = "popType"
 
 
+class Projects(Behaviour):
+    """``drop.type`` and ``drop.defaults`` are two names of the same drop cable type."""
+
+    @staticmethod
+    def _mirror(world, values: dict, current: dict | None = None):
+        drop = values.get("drop")
+        if isinstance(drop, dict):
+            old = (current or {}).get("drop") or {}
+            given = ((drop.get("type") or {}).get("cableType") if "type" in drop else
+                     (drop.get("defaults") or {}).get("cableType") if "defaults" in drop else
+                     (old.get("type") or {}).get("cableType"))
+            if given is not None:
+                world.check_ref("drop.type.cableType", given, ("cable-types",), None)
+            values["drop"] = {**drop, "type": {"cableType": given}, "defaults": {"cableType": given}}
+
+    def prepare_create(self, world, resource, body, access):
+        self._mirror(world, body)
+
+    def prepare_update(self, world, resource, doc, patch):
+        self._mirror(world, patch, doc)
+
+
 class Users(Behaviour):
     def prepare_create(self, world, resource, body, access):
         if body.get("username") and world.ids_where("users", "username", body["username"]):
@@ -211,6 +243,21 @@ class Chained(Behaviour):
                                                if c != doc["id"]]}, touch=False)
 
 
+class OltTypes(Behaviour):
+    """Each slot template numbers its PONs from ``starting_pon_number`` (1 unless given)."""
+
+    @staticmethod
+    def _slots(values: dict):
+        if isinstance(values.get("slots"), list):
+            values["slots"] = [{"starting_pon_number": 1, **slot} for slot in values["slots"]]
+
+    def prepare_create(self, world, resource, body, access):
+        self._slots(body)
+
+    def prepare_update(self, world, resource, doc, patch):
+        self._slots(patch)
+
+
 class Olts(Named):
     type_field = "oltType"
 
@@ -237,11 +284,8 @@ class Pons(Chained):
 
 def behaviours() -> dict[str, Behaviour]:
     table = {route: Behaviour() for route in RESOURCES}
-    table.update({"boxes": Boxes(), "buildings": Buildings(), "poles": Poles(), "pops": Pops(),
-                  "users": Users(), "olts": Olts(), "slots": Slots(), "pons": Pons()})
-    try:  # the FTTH rules (ports, drops, clients, power) register their own behaviours
-        from .network import network_behaviours
-        table.update(network_behaviours())
-    except ImportError:
-        pass
+    table.update({"projects": Projects(), "boxes": Boxes(), "buildings": Buildings(), "poles": Poles(), "pops": Pops(),
+                  "users": Users(), "olt-types": OltTypes(), "olts": Olts(), "slots": Slots(), "pons": Pons()})
+    from .network import network_behaviours   # the FTTH rules: ports, drops, clients, power
+    table.update(network_behaviours())
     return table

@@ -57,9 +57,9 @@ CATALOGUE = {
     "pop-types": [{"code": "POP", "prefix": "POP-", "hierarchyLevel": 1}],
     "olt-types": [{"code": "OLT 8x16", "brand": "Huawei", "mold": "MA5800-X7", "prefix": "OLT-",
                    "size": 8, "defaultPotency": 3.0, "defaultClients": 128,
-                   "slots": [{"name": f"Slot {n}", "starting_pon_number": 1, "pons": 16}
+                   "slots": [{"name": n, "starting_pon_number": 1, "pons": 16}
                              for n in range(1, 9)]}],
-    "building-types": [{"name": "Edifício residencial", "prefix": "ED-"}],
+    "building-types": [{"code": "Edifício residencial", "prefix": "ED-"}],
     "connector-types": [{"code": "SC/APC", "loss": 0.5}, {"code": "SC/APC drop", "loss": 0.5,
                                                           "isDrop": True}],
     "fusion-types": [{"code": "Fusão", "loss": 0.1}],

@@ -19,6 +19,7 @@ from .model import RESOURCES, Resource
 from .query import MISSING, Filter, get_path, parse_filter, sort_docs
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+LEDGER_ROUTES = ("splitters", "boxes", "buildings")   # writes the port ledger follows
 
 DEFAULT_SETTINGS = {
     "defaultRadius": 150.0,          # feasibility radius when the request gives none (m)
@@ -55,6 +56,7 @@ class World:
     def __init__(self, tenant: str = "default", seed: int = 0, clock: Clock | None = None,
                  settings: dict | None = None):
         from .behaviour import behaviours  # late: behaviours import World helpers
+        from .network import PortLedger
         self.tenant = tenant
         self.seed = seed
         self.lock = threading.RLock()
@@ -69,6 +71,7 @@ class World:
         self.spatial: dict[str, geo.GridIndex] = {
             r.route: geo.GridIndex() for r in RESOURCES.values() if r.point}
         self.behaviours = behaviours()
+        self.ports = PortLedger()           # available service ports per box, see network.py
         self.user: dict | None = None     # the API user actions are attributed to
         self._id_counter = 0
         self._id_seconds = 0
@@ -131,6 +134,8 @@ class World:
                 bucket.discard(doc["id"])
                 if not bucket:
                     del self.indexes[(route, field)][value]
+        if route in LEDGER_ROUTES:
+            self.ports.note(route, doc, add)
         if route in self.spatial:
             coords = doc.get("coords")
             if add and coords:
@@ -252,6 +257,12 @@ class World:
             raise RuleViolation(f"'{field}' references {value}, which belongs to project {other}, "
                                 f"not {project}", "CROSS_PROJECT_REFERENCE", field)
         return doc
+
+    def check_invariants(self) -> None:
+        """Raise AssertionError naming the first broken rule of the FTTH model (invariants.py)."""
+        from .invariants import check
+        with self.lock:
+            check(self)
 
     # ---- rendering -------------------------------------------------------------------
     def render(self, route: str, doc: dict, select=None, populate=(), depth: int = 0) -> dict:

@@ -1,0 +1,138 @@
+"""Whole-world consistency checks of the FTTH model (``World.check_invariants``).
+
+Each failed rule raises AssertionError naming the documents involved. The checks scan every
+collection once: use them in tests and from the control plane, not on the request path.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from .network import HOLDERS, WIRED, available_ports, held_fibers, is_service
+
+
+def check(world) -> None:
+    _wiring(world)
+    _ports(world)
+    _properties(world)
+    _cables(world)
+    _ledger(world)
+
+
+def _fail(message: str) -> None:
+    raise AssertionError(message)
+
+
+def _wiring(world) -> None:
+    """Fibre ``connectors`` mirror the elements' ``connectables``, both ways."""
+    fibers = world.docs["fibers"]
+    plugged = Counter()
+    for route in WIRED:
+        for element in world.docs[route].values():
+            held = held_fibers(route, element)
+            if len(held) != len(set(held)):
+                _fail(f"{element['kind']} {element['id']} holds a fiber twice: {held}")
+            for fiber_id in held:
+                fiber = fibers.get(fiber_id)
+                if fiber is None:
+                    _fail(f"{element['kind']} {element['id']} holds missing fiber {fiber_id}")
+                if element["id"] not in fiber["connectors"]:
+                    _fail(f"fiber {fiber_id} is in {element['kind']} {element['id']} but its "
+                          f"connectors are {fiber['connectors']}")
+                plugged[fiber_id] += 1
+    for fiber in fibers.values():
+        if len(fiber["connectors"]) > 2 or len(fiber["connectors"]) != plugged[fiber["id"]]:
+            _fail(f"fiber {fiber['id']} lists connectors {fiber['connectors']} but is held "
+                  f"{plugged[fiber['id']]} time(s)")
+        if fiber["parent"] not in world.docs["cables"]:
+            _fail(f"fiber {fiber['id']} belongs to missing cable {fiber['parent']}")
+
+
+def _ports(world) -> None:
+    """Every splitter output holding a drop fibre is the port its property says it holds."""
+    for splitter in world.docs["splitters"].values():
+        for i, fiber_id in enumerate(splitter["connectables"]["output"]):
+            fiber = world.docs["fibers"].get(fiber_id) if fiber_id else None
+            if fiber is None or not fiber["isDrop"]:
+                continue
+            cable = world.docs["cables"][fiber["parent"]]
+            prop = world.docs["properties"].get(cable.get("boxB"))
+            expected = [{"id": splitter["id"], "port": i + 1, "fiber": fiber_id}]
+            got = [{k: c.get(k) for k in ("id", "port", "fiber")}
+                   for c in (prop or {}).get("connections") or ()]
+            if prop is None or prop.get("drop") != cable["id"] or got != expected:
+                _fail(f"port {i + 1} of splitter {splitter['id']} holds drop fiber {fiber_id} "
+                      f"of cable {cable['id']}, but property {cable.get('boxB')} does not point "
+                      f"back (drop {(prop or {}).get('drop')}, connections {got})")
+
+
+def _properties(world) -> None:
+    """One property per port and per client; connections, drops and clients exist and agree."""
+    ports, clients = {}, {}
+    for prop in world.docs["properties"].values():
+        client = prop.get("client")
+        if client is not None:
+            if client not in world.docs["ftth-clients"]:
+                _fail(f"property {prop['id']} points to missing client {client}")
+            if client in clients:
+                _fail(f"client {client} sits on properties {clients[client]} and {prop['id']}")
+            clients[client] = prop["id"]
+        connections = prop.get("connections") or []
+        if len(connections) > 1 or bool(connections) != bool(prop.get("drop")):
+            _fail(f"property {prop['id']} has drop {prop.get('drop')} and connections "
+                  f"{connections}")
+        for c in connections:
+            key = (c["id"], c["port"])
+            if key in ports:
+                _fail(f"port {c['port']} of splitter {c['id']} is held by properties "
+                      f"{ports[key]} and {prop['id']}")
+            ports[key] = prop["id"]
+            splitter = world.docs["splitters"].get(c["id"])
+            if splitter is None or splitter["connectables"]["output"][c["port"] - 1] != c["fiber"]:
+                _fail(f"property {prop['id']} says it holds port {c['port']} of splitter "
+                      f"{c['id']} with fiber {c['fiber']}, but the splitter disagrees")
+            if not is_service(splitter) or splitter["parent"] != prop.get("box"):
+                _fail(f"property {prop['id']} (box {prop.get('box')}) hangs on splitter "
+                      f"{c['id']} of {splitter['parent']} (service: {is_service(splitter)})")
+            if world.docs["fibers"][c["fiber"]]["parent"] != prop["drop"]:
+                _fail(f"property {prop['id']}: fiber {c['fiber']} is not in its drop {prop['drop']}")
+
+
+def _cables(world) -> None:
+    """Drops belong to a property that points back; cables are listed on their end boxes."""
+    properties = world.docs["properties"]
+    for prop in properties.values():
+        drop = world.docs["cables"].get(prop.get("drop")) if prop.get("drop") else None
+        if prop.get("drop") and (drop is None or drop.get("boxB") != prop["id"]):
+            _fail(f"property {prop['id']} has drop {prop['drop']}, which does not reach it")
+    for cable in world.docs["cables"].values():
+        if cable.get("boxA") in properties or cable.get("boxB") in properties:
+            prop = properties.get(cable.get("boxB"))
+            if prop is None or prop.get("drop") != cable["id"]:
+                _fail(f"drop cable {cable['id']} is an orphan: property {cable.get('boxB')} "
+                      f"has drop {(prop or {}).get('drop')}")
+        for end in ("boxA", "boxB"):
+            if cable.get(end) is None:
+                continue
+            _, box = world.lookup(HOLDERS + ("pops", "properties"), cable[end])
+            if box is None or cable["id"] not in (box.get("cables") or ()):
+                _fail(f"cable {cable['id']} ends at {cable[end]} ({end}), which does not list it")
+        fibers = world.ids_where("fibers", "parent", cable["id"])
+        if len(fibers) != cable["fiberNumber"]:
+            _fail(f"cable {cable['id']} has {len(fibers)} fibers, fiberNumber {cable['fiberNumber']}")
+
+
+def _ledger(world) -> None:
+    """Available-port counters equal a recount, and cached items agree with them."""
+    recount = Counter()
+    for splitter in world.docs["splitters"].values():
+        if is_service(splitter):
+            recount[splitter["parent"]] += len(available_ports(splitter))
+    counted = {k: v for k, v in world.ports.available.items() if v}
+    if counted != {k: v for k, v in recount.items() if v}:
+        wrong = {k for k in set(counted) | set(recount) if counted.get(k, 0) != recount.get(k, 0)}
+        _fail(f"available-port counters disagree with a recount for {sorted(wrong)}: "
+              f"{ {k: (counted.get(k, 0), recount.get(k, 0)) for k in sorted(wrong)} }")
+    for holder, item in world.ports.cache.items():
+        if isinstance(item, dict) and item.get("availablePorts") != recount.get(holder, 0):
+            _fail(f"cached feasibility item of {holder} says {item.get('availablePorts')} "
+                  f"available ports, the recount {recount.get(holder, 0)}")

@@ -1,0 +1,452 @@
+"""Properties and FTTH clients: reservation, activation, moves, cancellation (reference §6.15–6.17).
+
+A property occupies a service-splitter port through its drop: a ``kind: "Drop"`` cable from the
+box to the property whose fibre sits in the splitter's ``connectables.output[port-1]``. Every
+operation checks all of its rules before its first write, so a refused request leaves nothing
+behind; ``World.create/update/delete`` hold the world lock, so no port is ever sold twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import geo, network
+from .behaviour import SERVER_FIELDS, Behaviour
+from .errors import Forbidden, Invalid, NotFound, RuleViolation
+from .model import RESOURCES
+from .query import MISSING
+from .world import ALL_ACCESS, check_object_id
+
+INSTRUCTIONS = ("connector", "port", "auto_connect", "force", "drop_poles")
+SERVER_OWNED = ("parent", "drop", "cables", "connections", "history", "potencyCalculated")
+# connection failures that `force` turns into "create the property unconnected"
+FORCEABLE = {"PORT_OCCUPIED", "PORT_BLOCKED", "BOX_FULL", "BOX_IS_DRAFT", "NO_SERVICE_SPLITTER",
+             "NO_ADJACENCY_PATH"}
+BATCH_FIELDS = {"properties": ("potencyRead",), "ftth-clients": ("certified", "implanted", "status")}
+STATUS = {0: 0, 1: 1, "OK": 0, "ERROR": 1}
+DEFAULT_DROP_TYPE = {"code": "DROP 1F", "fiberNumber": 1, "looseNumber": 1, "base_loss": 0.35,
+                     "description": "drop cable type created by the simulator for drops"}
+
+
+@dataclass
+class Target:
+    """Where a property gets connected, and the drop that will reach it."""
+    box_route: str
+    box: dict
+    splitter: dict
+    port: int
+    poles: list          # drop path, box → property
+
+
+# ---- validation helpers -------------------------------------------------------------------
+
+def _instructions(values: dict) -> dict:
+    """Pop and type-check the instructions of a property write (they are never stored)."""
+    ins = {k: values.pop(k) for k in INSTRUCTIONS if k in values}
+    for flag in ("auto_connect", "force"):
+        if flag in ins and not isinstance(ins[flag], bool):
+            raise Invalid(f"'{flag}' must be a boolean", "INVALID_FIELD", flag)
+    if ins.get("connector") is not None:
+        check_object_id(ins["connector"], "connector")
+    if "port" in ins and (isinstance(ins["port"], bool) or not isinstance(ins["port"], int)):
+        raise Invalid("'port' must be a 1-based integer output port", "INVALID_FIELD", "port")
+    if "drop_poles" in ins and not isinstance(ins["drop_poles"], list):
+        raise Invalid("'drop_poles' must be an array of pole ids", "INVALID_FIELD", "drop_poles")
+    return ins
+
+
+def _fields(values: dict) -> None:
+    """Type checks of the stored property fields a write carries."""
+    if values.get("coords") is not None:
+        values["coords"] = geo.validate_coords(values["coords"])
+    read = values.get("potencyRead")
+    if read is not None and (isinstance(read, bool) or not isinstance(read, (int, float))):
+        raise Invalid("'potencyRead' must be a number (dBm) or null", "INVALID_FIELD", "potencyRead")
+
+
+def _status(value):
+    if isinstance(value, bool) or value not in STATUS:
+        raise Invalid(f"'status' must be 0 (OK), 1 (ERROR), \"OK\" or \"ERROR\", got {value!r}",
+                      "INVALID_FIELD", "status")
+    return STATUS[value]
+
+
+def _label(doc: dict) -> str:
+    return f"{doc.get('name') or doc['kind']} ({doc['id']})"
+
+
+def _splitter(world, splitter_id: str, access) -> dict:
+    route, doc = world.lookup(network.WIRED, splitter_id)
+    if doc is None:
+        raise RuleViolation(f"'connector' references {splitter_id}, which is not an existing "
+                            "splitter", "REFERENCE_NOT_FOUND", "connector")
+    if not access.allows(doc):
+        raise Forbidden(f"splitter {splitter_id} belongs to a project this key cannot access",
+                        "PROJECT_FORBIDDEN", "connector")
+    if route != "splitters" or not network.is_service(doc):
+        raise RuleViolation(f"{_label(doc)} is not a service splitter (isDrop: true); clients "
+                            "connect only to service splitters", "NOT_A_SERVICE_SPLITTER",
+                            "connector")
+    return doc
+
+
+def _holder(world, box_id, splitter: dict | None):
+    """(route, doc) of the box or building serving the property (or (None, None))."""
+    if splitter is not None:
+        route, parent = world.lookup(network.HOLDERS, splitter["parent"])
+        if parent is None:
+            raise RuleViolation(f"splitter {_label(splitter)} is not in a box or building",
+                                "CONNECTOR_NOT_IN_BOX", "connector")
+        if box_id is not None and box_id != parent["id"]:
+            raise RuleViolation(f"splitter {_label(splitter)} is in {_label(parent)}, not in "
+                                f"box {box_id}", "CONNECTOR_NOT_IN_BOX", "connector")
+        return route, parent
+    if box_id is None:
+        return None, None
+    world.check_ref("box", box_id, network.HOLDERS, None)
+    return world.lookup(network.HOLDERS, box_id)
+
+
+def _check_port(splitter: dict, port: int, box: dict, world, own_fiber=None) -> None:
+    outputs = splitter["connectables"]["output"]
+    if not 1 <= port <= len(outputs):
+        raise RuleViolation(f"port {port} is out of range: splitter {_label(splitter)} has ports "
+                            f"1..{len(outputs)}", "PORT_OUT_OF_RANGE", "port")
+    fiber = outputs[port - 1]
+    if own_fiber is not None and fiber == own_fiber:
+        return                                  # the property's own port
+    if fiber is not None:
+        owner = network.drop_owner(world, fiber)
+        held = f"property {owner['id']}" if owner else f"network fiber {fiber}"
+        raise RuleViolation(f"port {port} of splitter {_label(splitter)} in box {_label(box)} "
+                            f"is occupied by {held}", "PORT_OCCUPIED", "port")
+    if splitter["ports"][port - 1].get("blocked"):
+        raise RuleViolation(f"port {port} of splitter {_label(splitter)} in box {_label(box)} "
+                            "is blocked", "PORT_BLOCKED", "port")
+
+
+def _first_free(world, box: dict) -> tuple[dict, int]:
+    splitters = network.service_splitters(world, box["id"])
+    if not splitters:
+        raise RuleViolation(f"box {_label(box)} has no service splitter (isDrop: true)",
+                            "NO_SERVICE_SPLITTER", "box")
+    if world.ports.available.get(box["id"], 0) > 0:
+        for splitter in splitters:
+            free = network.available_ports(splitter)
+            if free:
+                return splitter, free[0]
+    raise RuleViolation(f"box {_label(box)} is full: no free, unblocked port on its "
+                        f"{len(splitters)} service splitter(s)", "BOX_FULL", "box")
+
+
+def _drop_path(world, prop: dict, box: dict, drop_poles) -> list[dict]:
+    """The drop's poles, box → property: given, routed from the property's pole, or none."""
+    if drop_poles:
+        return network.normalise_poles(world, drop_poles, "drop_poles")
+    if not prop.get("pole"):
+        return []
+    path = network.pole_path(world, prop["pole"], box["pole"]) if box.get("pole") else None
+    if path is None:
+        where = (f"pole {box['pole']}" if box.get("pole") else "no pole")
+        raise RuleViolation(f"no pole adjacency path from pole {prop['pole']} to box "
+                            f"{_label(box)} (on {where})", "NO_ADJACENCY_PATH", "pole")
+    return [{"id": p, "reserve": 0} for p in reversed(path)]
+
+
+def _drop_type(world, project: dict) -> dict:
+    """The project's drop cable type, else the tenant's first 1-fibre type (made when missing)."""
+    wanted = ((project.get("drop") or {}).get("type") or {}).get("cableType")
+    types = world.docs["cable-types"]
+    if wanted in types:
+        return types[wanted]
+    found = next((t for t in types.values() if t.get("fiberNumber") == 1), None)
+    return found or world.insert("cable-types", {**RESOURCES["cable-types"].fresh_defaults(),
+                                                 **DEFAULT_DROP_TYPE})
+
+
+def _plan(world, prop: dict, ins: dict, route: str | None, box: dict | None,
+          splitter: dict | None, own_fiber=None, force: bool = False) -> Target | None:
+    """Validate a connection of ``prop`` (its would-be fields); None when it asks for none."""
+    if splitter is None and not ins.get("auto_connect"):
+        return None
+    if box is None:
+        raise Invalid("'auto_connect' needs 'box'", "MISSING_FIELD", "box")
+    if box.get("draft"):
+        raise RuleViolation(f"box {_label(box)} is in design (draft) and cannot serve clients",
+                            "BOX_IS_DRAFT", "box")
+    if splitter is not None:
+        if "port" not in ins:
+            raise Invalid("'connector' needs 'port' (1-based output port)", "MISSING_FIELD", "port")
+        port = ins["port"]
+        _check_port(splitter, port, box, world, own_fiber)
+    else:
+        splitter, port = _first_free(world, box)
+    poles = _drop_path(world, prop, box, ins.get("drop_poles"))
+    project = world.docs["projects"][prop["project"]]
+    length = network.measure(world, box, poles, prop, {})["length"]
+    limit = (project.get("drop") or {}).get("maxSize") or 200
+    if length > limit and not force:
+        raise RuleViolation(f"the drop from box {_label(box)} would be {length:.1f} m, over the "
+                            f"project's drop.maxSize of {limit} m", "DROP_TOO_LONG", "box")
+    return Target(route, box, splitter, port, poles)
+
+
+def _client_plan(world, value, prop_id: str | None):
+    """('new', body) for a nested client, ('link', doc) for an existing id, or None."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return "new", world.behaviours["ftth-clients"].validated(world, value)
+    check_object_id(value, "client")
+    client = world.check_ref("client", value, ("ftth-clients",), None)
+    placed = world.ids_where("properties", "client", value) - {prop_id}
+    if placed:
+        raise RuleViolation(f"client {value} already sits on property {min(placed)}",
+                            "CLIENT_ALREADY_PLACED", "client")
+    return "link", client
+
+
+# ---- writes (only after every check passed) ------------------------------------------------
+
+def _connect(world, prop: dict, target: Target) -> None:
+    project = world.docs["projects"][prop["project"]]
+    ctype = _drop_type(world, project)
+    box, splitter, port = target.box, target.splitter, target.port
+    cable = network.new_cable(world, {
+        "project": prop["project"], "cableType": ctype["id"], "kind": "Drop",
+        "hierarchyLevel": (project.get("hierarchyLevels") or {}).get("cable", {}).get("DROP", 3),
+        "implanted": True, "name": f"DROP {box.get('name') or box['id']} P{port}",
+        "boxA": box["id"], "boxB": prop["id"], "poles": target.poles,
+        "fiberNumber": ctype.get("fiberNumber") or 1, "looseNumber": ctype.get("looseNumber") or 1,
+        **network.measure(world, box, target.poles, prop, ctype)})
+    fiber = world.docs_where("fibers", "parent", cable["id"])[0]
+    network.plug(world, splitter, port, fiber["id"])
+    world.set_fields("properties", prop, {
+        "box": box["id"], "parent": {"id": box["id"]} if target.box_route == "buildings" else None,
+        "drop": cable["id"],
+        "connections": [{"id": splitter["id"], "kind": "Splitter", "name": splitter.get("name"),
+                         "port": port, "implanted": True, "fiber": fiber["id"]}]})
+
+
+def _disconnect(world, prop: dict) -> None:
+    cable = world.docs["cables"].get(prop.get("drop"))
+    if cable is not None:
+        network.remove_cable(world, cable)
+    if prop.get("drop") or prop.get("connections"):
+        world.set_fields("properties", prop, {"drop": None, "connections": []})
+
+
+def _attach(world, prop: dict, client: dict) -> None:
+    entry = {"id": client["id"], "code": client.get("code"), "enter_date": world.clock.now_iso(),
+             "exit_date": None}
+    history = (prop.get("history") or {}).get("clients") or []
+    world.set_fields("properties", prop, {"client": client["id"],
+                                          "history": {"clients": history + [entry]}})
+
+
+def _detach(world, prop: dict) -> None:
+    now, client_id = world.clock.now_iso(), prop["client"]
+    history = [{**e, "exit_date": now} if e["id"] == client_id and e.get("exit_date") is None
+               else e for e in (prop.get("history") or {}).get("clients") or []]
+    world.set_fields("properties", prop, {"client": None, "history": {"clients": history}})
+
+
+def _store_client(world, plan) -> dict:
+    kind, value = plan
+    return world.insert("ftth-clients", value) if kind == "new" else value
+
+
+def cancel(world, prop: dict) -> None:
+    """Delete a property with its client and drop, freeing its port."""
+    _disconnect(world, prop)
+    if prop.get("client") in world.docs["ftth-clients"]:
+        world.remove("ftth-clients", prop["client"])
+    world.remove("properties", prop["id"])
+
+
+# ---- behaviours ---------------------------------------------------------------------------
+
+class Properties(Behaviour):
+    """POST reserves a port (client + property + drop), PATCH moves/attaches/detaches, DELETE
+    cancels. The instructions ``connector``, ``port``, ``auto_connect``, ``force`` and
+    ``drop_poles`` steer the connection and are never stored."""
+
+    def create(self, world, resource, body, access):
+        body = {k: v for k, v in body.items() if k not in SERVER_FIELDS and k not in SERVER_OWNED}
+        ins = _instructions(body)
+        client_value = body.pop("client", None)
+        _fields(body)
+        splitter = _splitter(world, ins["connector"], access) if ins.get("connector") else None
+        route, box = _holder(world, body.get("box"), splitter)
+        body["project"] = body.get("project") or (box or {}).get("project")
+        if not body["project"]:
+            raise RuleViolation("a property needs 'project', 'box' or 'connector'",
+                                "PROJECT_REQUIRED", "project")
+        if not access.allows(body):
+            raise Forbidden(f"project {body['project']} is outside this key's projects",
+                            "PROJECT_FORBIDDEN", "project")
+        if box is not None:
+            body["box"] = box["id"]
+            body["parent"] = {"id": box["id"]} if route == "buildings" else None
+            if body.get("coords") is None:
+                body["coords"] = list(box["coords"]) if box.get("coords") else None
+        world.check_refs(resource, body, body["project"])
+        self.check_external_id(world, resource, body)
+        client = _client_plan(world, client_value, None)
+        force = ins.get("force", False)
+        try:
+            target = _plan(world, body, ins, route, box, splitter, force=force)
+        except RuleViolation as exc:
+            if not (force and exc.code in FORCEABLE):
+                raise
+            target = None
+        doc = {**resource.fresh_defaults(), **body}
+        world.insert("properties", doc)
+        if client:
+            _attach(world, doc, _store_client(world, client))
+        if target:
+            _connect(world, doc, target)
+        return doc
+
+    def update(self, world, resource, doc, patch, access):
+        patch = {k: v for k, v in patch.items() if k not in SERVER_FIELDS
+                 and k not in SERVER_OWNED and k not in resource.immutable}
+        ins = _instructions(patch)
+        client_value = patch.pop("client", MISSING)
+        _fields(patch)
+        current = (doc.get("connections") or [None])[0]
+        # what the patch asks of the connection: None (keep), disconnect, connect or reroute
+        splitter, wants = None, None
+        if "connector" in ins:
+            wants = "connect" if ins["connector"] else "disconnect"
+            splitter = _splitter(world, ins["connector"], access) if ins["connector"] else None
+        elif "port" in ins:
+            if current is None:
+                raise Invalid("'port' needs 'connector' on a property that is not connected",
+                              "MISSING_FIELD", "connector")
+            wants, splitter = "connect", world.docs["splitters"][current["id"]]
+        route, box = _holder(world, patch["box"] if "box" in patch else
+                             None if splitter else doc["box"], splitter)
+        if box is not None or "box" in patch:
+            patch["box"] = box and box["id"]
+            patch["parent"] = {"id": box["id"]} if route == "buildings" else None
+        world.check_refs(resource, patch, doc["project"])
+        self.check_external_id(world, resource, patch, doc["id"])
+        client = None
+        if client_value not in (MISSING, None) and client_value != doc.get("client"):
+            client = _client_plan(world, client_value, doc["id"])
+        after = {**doc, **patch}
+        moved = box is not None and box["id"] != doc["box"]
+        if wants is None:
+            if box is None:
+                wants = "disconnect" if current else None
+            elif (moved and current) or (ins.get("auto_connect") and (moved or not current)):
+                wants = "connect"
+        if (wants == "connect" and current and splitter and splitter["id"] == current["id"]
+                and ins.get("port") == current["port"]) or (wants is None and current):
+            wants = None                                   # same port: maybe a new drop route
+            if "drop_poles" in ins or any(k in patch and patch[k] != doc.get(k)
+                                          for k in ("coords", "pole")):
+                wants, splitter = "connect", world.docs["splitters"][current["id"]]
+                ins = {**ins, "port": current["port"]}
+        target = None
+        if wants == "connect":
+            target = _plan(world, after, {**ins, "auto_connect": True}, route, box, splitter,
+                           current and current["fiber"], ins.get("force", False))
+        # ---- writes
+        world.set_fields("properties", doc, patch)
+        if wants:
+            _disconnect(world, doc)
+        if target:
+            _connect(world, doc, target)
+        if doc.get("client") and (client_value is None or client):
+            _detach(world, doc)
+        if client:
+            _attach(world, doc, _store_client(world, client))
+
+    def delete(self, world, resource, doc):
+        cancel(world, doc)
+
+    def decorate(self, world, doc, out):
+        from .optics import calculated_power
+        out["potencyCalculated"] = calculated_power(world, doc)
+
+
+class FtthClients(Behaviour):
+    """Clients: ``status`` normalised to 0/1, a non-empty ``code`` unique per tenant; deleting
+    a placed client cancels its property (reference §6.17)."""
+
+    def validated(self, world, body) -> dict:
+        """A complete client document from a create body, every rule checked; not stored."""
+        if not isinstance(body, dict):
+            raise Invalid("a client must be an object", "INVALID_FIELD", "client")
+        resource = RESOURCES["ftth-clients"]
+        body = {k: v for k, v in body.items() if k not in SERVER_FIELDS}
+        defaults = resource.fresh_defaults()
+        self.prepare_update(world, resource, {"id": None, "onu": defaults["onu"]}, body)
+        world.check_refs(resource, body, None)
+        self.check_external_id(world, resource, body)
+        return {**defaults, **body}
+
+    def create(self, world, resource, body, access):
+        return world.insert("ftth-clients", self.validated(world, body))
+
+    def prepare_update(self, world, resource, doc, patch):
+        if "status" in patch:
+            patch["status"] = _status(patch["status"])
+        if isinstance(patch.get("onu"), dict):                  # a partial ONU is merged
+            patch["onu"] = {**(doc.get("onu") or {}), **patch["onu"]}
+        code = patch.get("code")
+        if code not in (None, "") and not isinstance(code, (dict, list)):
+            holders = world.ids_where("ftth-clients", "code", code) - {doc["id"]}
+            if holders:
+                raise RuleViolation(f"client code {code!r} is already used by client "
+                                    f"{min(holders)}", "DUPLICATE_CLIENT_CODE", "code")
+
+    def delete(self, world, resource, doc):
+        for prop in world.docs_where("properties", "client", doc["id"]):
+            cancel(world, prop)
+        if doc["id"] in world.docs["ftth-clients"]:
+            world.remove("ftth-clients", doc["id"])
+
+
+# ---- integrator helpers -------------------------------------------------------------------
+
+def batch_update(world, route: str, filter, update: dict, access=ALL_ACCESS) -> int:
+    """``POST /<route>/batch-update``: set the allowed fields on every match; the count updated."""
+    allowed = BATCH_FIELDS[route]
+    if not isinstance(update, dict) or not update:
+        raise Invalid("'update' must be a non-empty object", "INVALID_FIELD", "update")
+    bad = sorted(set(update) - set(allowed))
+    if bad:
+        raise Invalid(f"batch-update of {route} may only set {', '.join(allowed)}; not "
+                      f"{', '.join(bad)}", "BATCH_FIELD_NOT_ALLOWED", bad[0])
+    changes = dict(update)
+    if route == "properties":
+        _fields(changes)
+    else:
+        for flag in ("certified", "implanted"):
+            if flag in changes and not isinstance(changes[flag], bool):
+                raise Invalid(f"'{flag}' must be a boolean", "INVALID_FIELD", flag)
+        if "status" in changes:
+            changes["status"] = _status(changes["status"])
+    with world.lock:
+        _, docs = world.find(route, filter, access=access)
+        for doc in docs:
+            world.set_fields(route, doc, changes)
+        return len(docs)
+
+
+def properties_by_client_code(world, code: str, access=ALL_ACCESS) -> list[dict]:
+    """The properties whose client has exactly this ``code``, in creation order."""
+    ids = set()
+    for client_id in world.ids_where("ftth-clients", "code", code):
+        ids |= world.ids_where("properties", "client", client_id)
+    docs = world.docs["properties"]
+    return [docs[i] for i in sorted(ids) if access.allows(docs[i])]
+
+
+def property_by_client_code(world, code: str, access=ALL_ACCESS) -> dict:
+    found = properties_by_client_code(world, code, access)
+    if not found:
+        raise NotFound(f"no property has a client with code {code!r}", "CLIENT_CODE_NOT_FOUND")
+    return found[0]

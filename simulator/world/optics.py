@@ -1,0 +1,153 @@
+"""Calculated optical power (ftth-domain.md §2.2; reference §8 d–e).
+
+Power is traced upstream at read time from the current network, so it never goes stale:
+from a fibre to the element holding it in an output position, through that element to the
+fibre on its input, and so on until a PON. Losses on the way: each traversed cable (length
+with slack × its type's dB/km), each splitter's attenuation at the output used (plus the
+tenant's ``connectorLoss`` on connectorised outputs), each connector's and fusion's loss;
+a drop adds the field connector (``dropConnectorLoss``). No PON reached → ``None``.
+"""
+from __future__ import annotations
+
+from .network import WIRED, cable_type_loss
+from .world import ALL_ACCESS
+
+JOINT_TYPES = {"connectors": ("connectorType", "connector-types"),
+               "fusions": ("fusionType", "fusion-types")}
+
+
+def element_loss(world, route: str, element: dict, output: int) -> float:
+    """dB lost crossing ``element`` to its output position ``output`` (0-based)."""
+    if route == "splitters":
+        stype = world.docs["splitter-types"].get(element.get("splitterType")) or {}
+        connector = world.settings["connectorLoss"] if stype.get("outputConnectionType") == 1 else 0.0
+        return element["attenuation"][output] + connector
+    if route in JOINT_TYPES:
+        field, types = JOINT_TYPES[route]
+        own = element.get("attenuation") or ()
+        return own[0] if own else (world.docs[types].get(element.get(field)) or {}).get("loss", 0.0)
+    return 0.0
+
+
+def fiber_feed(world, fiber_id: str, seen: set | None = None):
+    """(PON, dB lost from the PON to the far end of this fibre), or None when unlit."""
+    fiber = world.docs["fibers"].get(fiber_id)
+    seen = set() if seen is None else seen
+    for holder_id in fiber["connectors"] if fiber else ():
+        source = _source(world, fiber_id, holder_id, seen)
+        if source is not None:
+            cable = world.docs["cables"].get(fiber["parent"]) or {}
+            return source[0], source[1] + cable_type_loss(world, cable)
+    return None
+
+
+def _source(world, fiber_id: str, holder_id: str, seen: set):
+    """(PON, dB lost up to where the fibre starts) when ``holder_id`` lights it, else None."""
+    route, holder = world.lookup(WIRED, holder_id)
+    if route == "pons":
+        return (holder, 0.0) if fiber_id in holder["connectables"] else None
+    outputs = holder["connectables"]["output"] if holder else ()
+    if fiber_id not in outputs:
+        return None
+    feed = element_feed(world, route, holder, seen)
+    if feed is None:
+        return None
+    return feed[0], feed[1] + element_loss(world, route, holder, outputs.index(fiber_id))
+
+
+def element_feed(world, route: str, element: dict, seen: set | None = None):
+    """(PON, dB lost from the PON to this element's input), or None when unlit."""
+    seen = set() if seen is None else seen
+    if element["id"] in seen:                 # a wiring loop never reaches a PON
+        return None
+    seen.add(element["id"])
+    for fiber_id in element["connectables"]["input"]:
+        if fiber_id:
+            feed = fiber_feed(world, fiber_id, seen)
+            if feed is not None:
+                return feed
+    return None
+
+
+def launch_power(world, pon: dict) -> float:
+    """The PON's ``potency`` (0 means unset), else the project's ``defaultPonPotency``, else
+    its OLT type's ``defaultPotency``, else the tenant setting."""
+    if pon.get("potency"):
+        return pon["potency"]
+    project = world.docs["projects"].get(pon.get("project")) or {}
+    if project.get("defaultPonPotency") is not None:
+        return project["defaultPonPotency"]
+    slot = world.docs["slots"].get(pon.get("slot")) or {}
+    olt = world.docs["olts"].get(slot.get("olt")) or {}
+    olt_type = world.docs["olt-types"].get(olt.get("oltType")) or {}
+    return olt_type.get("defaultPotency") or world.settings["defaultPonPotency"]
+
+
+def splitter_output_power(world, splitter: dict, i: int) -> float | None:
+    """Calculated power (dBm) at output ``i`` (0-based, port i+1) of a splitter."""
+    feed = element_feed(world, "splitters", splitter)
+    if feed is None:
+        return None
+    pon, loss = feed
+    return round(launch_power(world, pon) - loss - element_loss(world, "splitters", splitter, i), 2)
+
+
+def calculated_power(world, prop: dict) -> float | None:
+    """Calculated power (dBm) at a property's ONU: through its drop, to a PON."""
+    connections = prop.get("connections") or ()
+    feed = fiber_feed(world, connections[0]["fiber"]) if connections else None
+    if feed is None:
+        return None
+    pon, loss = feed
+    return round(launch_power(world, pon) - loss - world.settings["dropConnectorLoss"], 2)
+
+
+def equipment(world, pon: dict | None) -> dict | None:
+    """{pop, olt, slot, pon} documents above a PON (None where the chain breaks)."""
+    if pon is None:
+        return None
+    slot = world.docs["slots"].get(pon.get("slot"))
+    olt = world.docs["olts"].get((slot or {}).get("olt"))
+    pop = world.docs["pops"].get((olt or {}).get("parent")) or world.docs["pops"].get(pon.get("parent"))
+    return {"pop": pop, "olt": olt, "slot": slot, "pon": pon}
+
+
+def upstream(world, splitter: dict) -> dict | None:
+    """{pop, olt, slot, pon} feeding a splitter, or None when it is not lit."""
+    feed = element_feed(world, "splitters", splitter)
+    return equipment(world, feed[0] if feed else None)
+
+
+def splitter_report(world, splitter: dict) -> dict:
+    """The read-only fields of a rendered splitter: olt/slot/pon ids and the power per output."""
+    n = len(splitter["connectables"]["output"])
+    feed = element_feed(world, "splitters", splitter)
+    if feed is None:
+        return {"olt": None, "slot": None, "pon": None, "currentPower": [None] * n,
+                "installPower": [None] * n}
+    pon, loss = feed
+    up = equipment(world, pon)
+    power = launch_power(world, pon) - loss
+    return {**{k: up[k] and up[k]["id"] for k in ("olt", "slot", "pon")},
+            "currentPower": [round(power - element_loss(world, "splitters", splitter, i), 2)
+                             for i in range(n)],
+            "installPower": [None] * n}
+
+
+def olt_pop(world, code: str, access=ALL_ACCESS) -> dict:
+    """§8 d: the first property of a client code, its equipment upstream and its powers."""
+    from .lifecycle import property_by_client_code
+    prop = property_by_client_code(world, code, access)
+    connection = (prop.get("connections") or [None])[0]
+    feed = fiber_feed(world, connection["fiber"]) if connection else None
+    up = equipment(world, feed[0] if feed else None) or {}
+    splitter = world.docs["splitters"].get(connection["id"]) if connection else None
+
+    def named(doc):
+        return {"id": doc["id"], "name": doc.get("name")} if doc else None
+
+    return {"property": prop["id"], "client": prop.get("client"),
+            **{k: named(up.get(k)) for k in ("pop", "olt", "slot", "pon")},
+            "splitter": named(splitter), "port": connection["port"] if connection else None,
+            "potencyCalculated": calculated_power(world, prop),
+            "potencyRead": prop.get("potencyRead")}
