@@ -58,9 +58,9 @@ def test_a_failing_scenario_is_detected_and_reported(tmp_path, capsys):
                          "--junit", str(junit)])
     out = capsys.readouterr().out
     assert code == 1
-    assert "✗ 2 wrong on purpose" in out
+    assert "✗  2 wrong on purpose" in out
     assert "port: expected 2, got 1" in out
-    assert "- 3 never runs" in out and "not run: an earlier step failed" in out
+    assert "-  3 never runs" in out and "not run: an earlier step failed" in out
     assert "0 passed, 1 failed" in out
     root = ET.parse(junit).getroot()
     assert root.get("failures") == "1" and root.get("skipped") == "1"
