@@ -72,9 +72,9 @@ def _item(world, route: str, doc: dict, distance: float) -> dict:
     return item
 
 
-def _split(items: list[dict]) -> dict:
+def _result(items: list[dict], **head) -> dict:
     viable = [b for b in items if b["viable"]]
-    return {"viable": bool(viable), "boxes": items, "viableBoxes": viable,
+    return {"viable": bool(viable), **head, "boxes": items, "viableBoxes": viable,
             "notViableBoxes": [b for b in items if not b["viable"]]}
 
 
@@ -88,8 +88,8 @@ def radius(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
     """§8 a: every box within ``radius`` metres (default: the tenant setting), nearest first."""
     lat, lng = _point(lat, lng)
     radius = _radius(world, radius)
-    boxes = _near(world, "boxes", lng, lat, radius, access)
-    return {"viable": False, "lat": lat, "lng": lng, "radius": radius, **_split(boxes)}
+    return _result(_near(world, "boxes", lng, lat, radius, access), lat=lat, lng=lng,
+                   radius=radius)
 
 
 def pole(world, lat, lng, access=ALL_ACCESS) -> dict:
@@ -97,13 +97,12 @@ def pole(world, lat, lng, access=ALL_ACCESS) -> dict:
     lat, lng = _point(lat, lng)
     search = float(world.settings["poleSearchRadius"])
     start = _start_pole(world, lng, lat, search)
-    out = {"viable": False, "lat": lat, "lng": lng, "radius": search, "pole": None}
     if start is None:
-        return {**out, **_split([])}
+        return _result([], lat=lat, lng=lng, radius=search, pole=None)
     start_doc, reach = start
-    out["pole"] = {"id": start_doc["id"], "name": start_doc.get("name"),
-                   "coords": start_doc["coords"], "lat": start_doc["coords"][1],
-                   "lng": start_doc["coords"][0], "distance": round(reach, 2)}
+    found = {"id": start_doc["id"], "name": start_doc.get("name"), "coords": start_doc["coords"],
+             "lat": start_doc["coords"][1], "lng": start_doc["coords"][0],
+             "distance": round(reach, 2)}
     limits = {p["id"]: (p.get("drop") or {}).get("maxSize") or 200
               for p in world.docs["projects"].values() if access.allows({"project": p["id"]})}
     along, _ = network.pole_distances(world, start_doc["id"], max(limits.values(), default=0) - reach)
@@ -117,7 +116,7 @@ def pole(world, lat, lng, access=ALL_ACCESS) -> dict:
                 item["dropLength"] = round(drop, 2)
                 items.append(item)
     items.sort(key=lambda b: (b["dropLength"], b["distance"], b["id"]))
-    return {**out, **_split(items)}
+    return _result(items, lat=lat, lng=lng, radius=search, pole=found)
 
 
 def _start_pole(world, lng: float, lat: float, search: float):

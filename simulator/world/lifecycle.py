@@ -314,7 +314,7 @@ class Properties(Behaviour):
         client_value = patch.pop("client", MISSING)
         _fields(patch)
         current = (doc.get("connections") or [None])[0]
-        # what the patch asks of the connection: None (keep), disconnect, connect or reroute
+        # what the patch asks of the connection: None (keep it), "disconnect" or "connect"
         splitter, wants = None, None
         if "connector" in ins:
             wants = "connect" if ins["connector"] else "disconnect"
@@ -343,7 +343,7 @@ class Properties(Behaviour):
                 wants = "connect"
         if (wants == "connect" and current and splitter and splitter["id"] == current["id"]
                 and ins.get("port") == current["port"]) or (wants is None and current):
-            wants = None                                   # same port: maybe a new drop route
+            wants = None                     # same port: rebuild the drop only if its route moved
             if "drop_poles" in ins or any(k in patch and patch[k] != doc.get(k)
                                           for k in ("coords", "pole")):
                 wants, splitter = "connect", world.docs["splitters"][current["id"]]

@@ -399,9 +399,10 @@ class Splitters(Named):
 
     @staticmethod
     def _typed(stype: dict, attenuation) -> dict:
-        n_out = _ratio(stype)[1]
+        """ratio, isBalanced and attenuation from the type (``attenuation`` given wins)."""
+        n_in, n_out = _ratio(stype)
         losses = stype.get("attenuation") or [0.0]
-        return {"ratio": {"input": _ratio(stype)[0], "output": n_out},
+        return {"ratio": {"input": n_in, "output": n_out},
                 "isBalanced": stype.get("isBalanced", True),
                 "attenuation": _losses(attenuation if attenuation is not None else
                                        (losses + [losses[-1]] * n_out)[:n_out], n_out)}
