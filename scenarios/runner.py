@@ -299,8 +299,13 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _pluck(rows: Sequence[Mapping[str, Any]], key: str = "id") -> list[Any]:
+    return [row.get(key) for row in rows]
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {"round": round, "abs": abs, "min": min, "max": max,
-                                             "len": len, "int": int, "float": float}
+                                             "len": len, "int": int, "float": float,
+                                             "sum": sum, "pluck": _pluck}
 
 
 def evaluate(expression: str, lookup: Callable[[str], Any]) -> Any:

@@ -95,14 +95,48 @@ def _box(api: OZmapClient, project: str, type_id: str, lat: float, lng: float, n
                       splitter=str(splitter["id"]), ports=ports)
 
 
+def _occupied(api: OZmapClient, lat: float, lng: float, radius_m: float) -> bool:
+    near = [{"property": "coords", "operator": "near",
+             "value": {"lat": lat, "lng": lng, "radius": radius_m}}]
+    for route in ("boxes", "buildings"):
+        if api.find(route, near, limit=1).total:
+            return True
+    inside = [{"property": "polygon", "operator": "point-intersect",
+               "value": {"lat": lat, "lng": lng}}]
+    return api.find("horizontal-condominiums", inside, limit=1).total > 0
+
+
+def clear_spot(api: OZmapClient, lat: float, lng: float, radius_m: float,
+               step_m: float | None = None, tries: int = 60) -> tuple[float, float]:
+    """(lat, lng) itself when no box, building or condominium lies within ``radius_m``;
+    otherwise the first clear spot found stepping east, then on northward rows."""
+    step = step_m or 2 * radius_m
+    for i in range(tries):
+        row, col = divmod(i, 10)
+        spot = offset(lat, lng, east_m=col * step, north_m=row * step)
+        if not _occupied(api, spot[0], spot[1], radius_m):
+            return spot
+    raise FlowError("NO_ROOM", f"no clear spot of {radius_m} m near ({lat}, {lng})")
+
+
 def network(api: OZmapClient, lat: float, lng: float, *, name: str = "ozsim scenario",
             boxes: int = 1, splitter_ports: int = 8, spacing_m: float = 40.0,
             buildings: int = 0, condominium: bool = False, condominium_half_m: float = 60.0,
-            draft_box: bool = False, project: str | None = None) -> FixtureNetwork:
+            draft_box: bool = False, project: str | None = None,
+            clear_m: float = 500.0) -> FixtureNetwork:
     """A project with ``boxes`` CTOs in a row eastwards from (lat, lng), ``spacing_m`` apart,
     each holding one service splitter of ``splitter_ports`` outputs; optionally ``buildings``
     (with a splitter each, north of the row), a horizontal condominium (a square of
-    ``2 × condominium_half_m`` centred on the first box) and a draft box (south)."""
+    ``2 × condominium_half_m`` centred on the first box) and a draft box (south).
+
+    The network is built where nothing else is: when a box, building or condominium lies
+    within ``clear_m`` (plus the row's length) of (lat, lng) — an earlier run on a shared
+    sandbox, real elements — the anchor moves east until the area is clear (``clear_m: 0``
+    disables this). Refer to ``net.lat``/``net.lng`` and the boxes' coordinates, not to the
+    requested point.
+    """
+    if clear_m > 0:
+        lat, lng = clear_spot(api, lat, lng, clear_m + spacing_m * max(boxes - 1, 0))
     if project is None:
         project = str(api.create("projects", {"name": name})["id"])
     btype = box_type(api)

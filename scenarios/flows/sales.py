@@ -141,8 +141,8 @@ def check_outage(api: OZmapClient, code: str, tag: str = DEFAULT_OUTAGE_TAG) -> 
         if any(label.strip().lower() == wanted for label in labels):
             tagged.append(TaggedElement(resource=resource, id=element, tags=labels))
     outage = bool(tagged)
-    message = (f"Identificamos uma falha massiva na sua região ({tagged[0].resource})."
-               if outage else "Nenhuma falha massiva na sua região.")
+    message = ("Identificamos uma falha massiva na sua região; a equipe técnica já está "
+               "trabalhando na solução." if outage else "Nenhuma falha massiva na sua região.")
     return OutageCheck(code=code, tag=tag, outage=outage, tagged=tagged, message=message)
 
 

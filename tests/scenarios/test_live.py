@@ -89,3 +89,26 @@ def test_a_failing_scenario_against_a_live_server(live_url, tmp_path):
     assert "port: expected 2, got 1" in done.stdout
     root = ET.parse(junit).getroot()
     assert root.get("failures") == "1"
+
+
+def test_portable_scenarios_on_a_shared_tenant_without_control_plane(live_url):
+    """What a real OZmap sandbox looks like to the runner: one shared tenant that already
+    holds a network (the server's demo tenant), no control plane (no fresh tenants, no clock,
+    no invariants). Portable scenarios build their own fixture and still pass — twice in a
+    row on the same tenant, thanks to ${run.uid}; the others are skipped."""
+    from simulator.world.catalogue import DEMO_API_KEY
+
+    from scenarios.runner import RemoteTarget, run_files
+
+    for _ in range(2):
+        target = RemoteTarget(live_url, DEMO_API_KEY)
+        target._control = False                  # behave as if /__ozsim did not exist
+        results = run_files(discover(), target)
+        ran = [r for r in results if not r.skipped]
+        skipped = [r for r in results if r.skipped]
+        assert all(r.ok for r in results), [
+            (r.scenario.name, [s.failure_text() for s in r.steps if not s.ok]) for r in ran]
+        assert len(ran) >= 10
+        assert {r.scenario.name for r in skipped} == \
+            {r.scenario.name for r in results if not r.scenario.portable}
+        assert all("given key" in r.target for r in ran)
