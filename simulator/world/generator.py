@@ -35,6 +35,7 @@ import random
 from dataclasses import dataclass
 
 from . import network
+from .geo import distance_m
 from .catalogue import DEMO_API_KEY, frozen_clock, new_world
 from .model import RESOURCES
 
@@ -224,11 +225,13 @@ class Mint:
     def new_id(self) -> str:
         """``World.new_id``: 8 hex of seconds, a 6-hex counter, 40 random bits."""
         self.ms += 1
-        self.seconds = max(self.seconds, (self.ms // 1000) & 0xFFFFFFFF)
+        second = (self.ms // 1000) & 0xFFFFFFFF
+        if second > self.seconds:
+            self.seconds = second
         self.counter += 1
         if self.counter > 0xFFFFFF:
             self.seconds, self.counter = self.seconds + 1, 0
-        return f"{self.seconds:08x}{self.counter:06x}{self._getrandbits(40):010x}"
+        return "%08x%06x%010x" % (self.seconds, self.counter, self._getrandbits(40))
 
 
 # ---- the plan: geometry and topology, before any document exists -----------------------------
@@ -541,6 +544,10 @@ def plan_city(city: City, n_ctos: int, profile: Profile, rng: random.Random,
         r = rng.random()
         cto.state = ("draft" if r < 0.01 else "planned" if r < 0.04 else
                      "full" if r < 0.09 else "empty" if r < 0.11 else "ok")
+    if demo:        # the demo shows one box of each kind
+        others = [c for c in ctos if c.site != centre_site and c.state == "ok"]
+        for cto, state in zip(rng.sample(others, 4), ("draft", "planned", "full", "empty")):
+            cto.state = state
 
     # POP districts over consecutive groups; OLT / slot / PON for every group
     n_pops = max(1, math.ceil(len(plan.groups) / profile.groups_per_pop))
@@ -639,8 +646,12 @@ class ApiEmitter:
     def splitter(self, body: dict, stype: dict, parent: dict) -> dict:
         return self.world.create("splitters", body)
 
-    def property(self, body: dict, box: dict, splitter: dict, port: int) -> dict:
+    def property(self, body: dict, box: dict, splitter: dict, port: int,
+                 drop: dict | None = None) -> dict:
         return self.world.create("properties", body)
+
+    def project(self, project: dict, drop_type: dict) -> None:
+        pass
 
     def flush(self) -> None:
         pass
@@ -652,15 +663,21 @@ class ApiEmitter:
 class FastEmitter(ApiEmitter):
     """Writes the documents the behaviours would write, without re-checking what the plan
     guarantees. Documents of one CEO group are built in memory, completed (ports plugged,
-    cables listed) and inserted in creation order by ``flush`` — so every index, the spatial
+    cables listed) and stored in creation order by ``flush`` — so every index, the spatial
     indexes and the port ledger see each document once, in its final state.
-    ``tests/unit/test_generator.py`` compares a whole network built both ways."""
+    ``tests/unit/test_generator.py`` compares a whole network built both ways.
+
+    Stamps: every operation (a box, a cable with its fibres, a reservation with its client,
+    drop and fibre) happens at one instant of the frozen clock, which all the documents it
+    writes carry — as one request served at once would — instead of one tick per document.
+    """
 
     fast = True
 
     def __init__(self, world):
         super().__init__(world)
         self.mint = Mint(world)
+        self.now = self.mint.stamp()
         self.pending: list[tuple[str, dict]] = []
         self.base = {route: {k: None if isinstance(v, (list, dict)) else v
                              for k, v in r.defaults.items()} for route, r in RESOURCES.items()}
@@ -668,6 +685,7 @@ class FastEmitter(ApiEmitter):
         self.creator = world.creator
         self.fiber_docs: dict[str, dict] = {}      # fibres of the pending group, by id
         self.drop_types: dict[str, dict] = {}      # project id -> its drop cable type
+        self.drop_levels: dict[str, int] = {}      # project id -> hierarchy level of drops
 
     # documents through the world (few): hand the clock and id counters back and forth
     def create(self, route: str, body: dict) -> dict:
@@ -690,7 +708,12 @@ class FastEmitter(ApiEmitter):
         self.flush()
         self.mint.close()
 
-    def _new(self, route: str, body: dict, fresh: dict | None = None) -> dict:
+    def project(self, project: dict, drop_type: dict) -> None:
+        self.drop_types[project["id"]] = drop_type
+        self.drop_levels[project["id"]] = ((project.get("hierarchyLevels") or {})
+                                           .get("cable", {}).get("DROP", 3))
+
+    def _new(self, route: str, body: dict) -> dict:
         """``merged(fresh_defaults(), body)`` for bodies whose nested objects are complete."""
         doc = dict(self.base[route])
         for key in self.mutable[route]:
@@ -702,8 +725,9 @@ class FastEmitter(ApiEmitter):
 
     def _stamp(self, route: str, doc: dict) -> dict:
         doc["id"] = self.mint.new_id()
-        doc.setdefault("kind", RESOURCES[route].kind)
-        doc["createdAt"] = doc["updatedAt"] = self.mint.stamp()
+        if "kind" not in doc:
+            doc["kind"] = RESOURCES[route].kind
+        doc["createdAt"] = doc["updatedAt"] = self.now
         doc["creatorData"] = self.creator()
         return doc
 
@@ -715,27 +739,30 @@ class FastEmitter(ApiEmitter):
 
     # -- elements ------------------------------------------------------------------------
     def pole(self, body: dict, earlier: list[str]) -> dict:
+        self.now = self.mint.stamp()
         doc = self._stamp("poles", self._new("poles", {**body, "adjacents": list(earlier)}))
         store(self.world, "poles", doc)
         poles = self.world.docs["poles"]
         for other in earlier:
             neighbour = poles[other]
             neighbour["adjacents"] = neighbour["adjacents"] + [doc["id"]]
-            neighbour["updatedAt"] = self.mint.stamp()
+            neighbour["updatedAt"] = self.now
         return doc
 
     def box(self, route: str, body: dict) -> dict:
+        self.now = self.mint.stamp()
         doc = self._stamp(route, self._new(route, body))
         self.pending.append((route, doc))
         return doc
 
     def cable(self, body: dict, ends: tuple, ctype: dict) -> tuple[dict, list[str]]:
+        self.now = self.mint.stamp()
         poles = [{"id": p["id"], "reserve": p.get("reserve") or 0} for p in body.get("poles", ())]
         fields = dict(body)
         fields["poles"] = poles
-        project = self.world.docs["projects"][body["project"]]
-        drop_type = ((project.get("drop") or {}).get("type") or {}).get("cableType")
-        fields.update(kind="Drop" if ctype.get("isDrop") or ctype["id"] == drop_type else "Cable",
+        drop_type = self.drop_types[body["project"]]
+        fields.update(kind="Drop" if ctype.get("isDrop") or ctype["id"] == drop_type["id"]
+                      else "Cable",
                       fiberNumber=ctype.get("fiberNumber") or 1,
                       looseNumber=ctype.get("looseNumber") or 1,
                       **network.measure(self.world, ends[0], poles, ends[1], ctype))
@@ -744,33 +771,33 @@ class FastEmitter(ApiEmitter):
         fibers = self._fibers(cable)
         for end in ends:
             if end is not None:
-                self._link(end, cable["id"])
+                end["cables"] = end["cables"] + [cable["id"]]    # touch=False: same updatedAt
         return cable, fibers
 
     def _fibers(self, cable: dict) -> list[str]:
         ids = []
         is_drop = cable["kind"] == "Drop"
+        pending, docs = self.pending, self.fiber_docs
         for n in range(1, cable["fiberNumber"] + 1):
             fiber = self._stamp("fibers", {"name": None, "observation": None, "connectors": [],
                                            "isDrop": is_drop, "parent": cable["id"],
                                            "project": cable["project"], "fiberNumber": n})
-            self.pending.append(("fibers", fiber))
-            self.fiber_docs[fiber["id"]] = fiber
+            pending.append(("fibers", fiber))
+            docs[fiber["id"]] = fiber
             ids.append(fiber["id"])
         return ids
 
-    def _link(self, end: dict, cable_id: str) -> None:
-        end["cables"] = end.get("cables", []) + [cable_id]      # touch=False: no new updatedAt
-
     def splitter(self, body: dict, stype: dict, parent: dict) -> dict:
         # network.Splitters.prepare_create, step by step (same keys, same order)
+        self.now = self.mint.stamp()
         n_in, n_out = stype["ratio"]["input"], stype["ratio"]["output"]
         losses = stype.get("attenuation") or [0.0]
         fields = {k: v for k, v in body.items() if k not in network.Splitters.DERIVED}
         fields["project"] = parent.get("project")
         fields.setdefault("isDrop", bool(stype.get("isDrop")))
-        ports = [{"id": self.mint.new_id(), "index": i, "blocked": False, "tags": [],
-                  "observation": None} for i in range(n_out)]
+        new_id = self.mint.new_id
+        ports = [{"id": new_id(), "index": i, "blocked": False, "tags": [], "observation": None}
+                 for i in range(n_out)]
         for item in body.get("ports") or ():
             ports[item["index"]]["blocked"] = item["blocked"]
         fields.update(ratio={"input": n_in, "output": n_out},
@@ -791,60 +818,76 @@ class FastEmitter(ApiEmitter):
     def _plugged(self, fiber_id: str, element_id: str) -> None:
         fiber = self.fiber_docs[fiber_id]
         fiber["connectors"] = fiber["connectors"] + [element_id]
-        fiber["updatedAt"] = self.mint.stamp()
+        fiber["updatedAt"] = self.now
 
-    def property(self, body: dict, box: dict, splitter: dict, port: int) -> dict:
-        body = dict(body)
+    def property(self, body: dict, box: dict, splitter: dict, port: int,
+                 drop: dict | None = None) -> dict:
+        """lifecycle.Properties.create of a client + property on ``port``, with its drop
+        (``drop``: ``network.measure`` of it, when the caller has it already). Takes over
+        ``body``. The hot path of the generator: one call per client."""
+        mint, pending, creator = self.mint, self.pending, self.creator
+        new_id = mint.new_id
+        self.now = now = mint.stamp()
         client_body = body.pop("client", None)
-        body.pop("connector", None)
-        body.pop("port", None)
-        building = box["kind"] == "Building"
-        body["box"] = box["id"]
-        body["parent"] = {"id": box["id"]} if building else None
+        del body["connector"], body["port"]
+        box_id = box["id"]
+        body["box"] = box_id
+        body["parent"] = {"id": box_id} if box["kind"] == "Building" else None
         if body.get("coords") is None:
             body["coords"] = list(box["coords"])
-        body.setdefault("history", {"clients": []})
-        prop = self._stamp("properties", self._new("properties", body))
-        self.pending.append(("properties", prop))
+        body["history"] = {"clients": []}              # replaced below when there is a client
+        prop = self._new("properties", body)
+        prop["id"] = prop_id = new_id()
+        prop["kind"] = "Property"
+        prop["createdAt"] = prop["updatedAt"] = now
+        prop["creatorData"] = creator()
+        pending.append(("properties", prop))
+        project_id = prop["project"]
         if client_body is not None:
-            client = self._stamp("ftth-clients", self._new("ftth-clients", client_body))
-            self.pending.append(("ftth-clients", client))
-            entry = {"id": client["id"], "code": client.get("code"),
-                     "enter_date": self.mint.stamp(), "exit_date": None}
-            prop["client"] = client["id"]
-            prop["history"] = {"clients": [entry]}
-            prop["updatedAt"] = entry["enter_date"]
+            client = self._new("ftth-clients", client_body)
+            client["id"] = client_id = new_id()
+            client["kind"] = "FTTHClient"
+            client["createdAt"] = client["updatedAt"] = now
+            client["creatorData"] = creator()
+            pending.append(("ftth-clients", client))
+            prop["client"] = client_id
+            prop["history"] = {"clients": [{"id": client_id, "code": client["code"],
+                                            "enter_date": now, "exit_date": None}]}
         # the drop: a straight cable box → property with one fibre in the splitter's port
-        project = self.world.docs["projects"][prop["project"]]
-        ctype = self.drop_types[prop["project"]]
-        fields = {"project": prop["project"], "cableType": ctype["id"], "kind": "Drop",
-                  "hierarchyLevel": (project.get("hierarchyLevels") or {}).get("cable", {})
-                  .get("DROP", 3),
-                  "implanted": True, "name": f"DROP {box.get('name') or box['id']} P{port}",
-                  "boxA": box["id"], "boxB": prop["id"], "poles": [],
-                  "fiberNumber": ctype.get("fiberNumber") or 1,
-                  "looseNumber": ctype.get("looseNumber") or 1,
-                  **network.measure(self.world, box, [], prop, ctype)}
-        cable = self._stamp("cables", self._new("cables", fields))
-        self.pending.append(("cables", cable))
-        fiber_id = self._fibers(cable)[0]
-        self._link(box, cable["id"])
-        self._link(prop, cable["id"])
-        output = splitter["connectables"]["output"]
-        output[port - 1] = fiber_id
-        splitter["updatedAt"] = self.mint.stamp()
-        self._plugged(fiber_id, splitter["id"])
-        prop["drop"] = cable["id"]
-        prop["connections"] = [{"id": splitter["id"], "kind": "Splitter",
+        ctype = self.drop_types[project_id]
+        cable = self._new("cables", {
+            "project": project_id, "cableType": ctype["id"], "kind": "Drop",
+            "hierarchyLevel": self.drop_levels[project_id], "implanted": True,
+            "name": f"DROP {box.get('name') or box_id} P{port}", "boxA": box_id,
+            "boxB": prop_id, "poles": [], "fiberNumber": ctype.get("fiberNumber") or 1,
+            "looseNumber": ctype.get("looseNumber") or 1,
+            **(drop or network.measure(self.world, box, [], prop, ctype))})
+        cable["id"] = cable_id = new_id()
+        cable["createdAt"] = cable["updatedAt"] = now
+        cable["creatorData"] = creator()
+        pending.append(("cables", cable))
+        splitter_id = splitter["id"]
+        fiber_id = new_id()
+        pending.append(("fibers", {"name": None, "observation": None, "connectors": [splitter_id],
+                                   "isDrop": True, "parent": cable_id, "project": project_id,
+                                   "fiberNumber": 1, "id": fiber_id, "kind": "Fiber",
+                                   "createdAt": now, "updatedAt": now,
+                                   "creatorData": creator()}))
+        box["cables"] = box["cables"] + [cable_id]
+        prop["cables"] = [cable_id]
+        splitter["connectables"]["output"][port - 1] = fiber_id
+        splitter["updatedAt"] = now
+        prop["drop"] = cable_id
+        prop["connections"] = [{"id": splitter_id, "kind": "Splitter",
                                 "name": splitter.get("name"), "port": port, "implanted": True,
                                 "fiber": fiber_id}]
-        prop["updatedAt"] = self.mint.stamp()
         return prop
 
 
 # ---- the generator: walks the plan, emits documents ------------------------------------------
 
 _ASCII = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüçÁÀÂÃÉÊÍÓÔÕÚÇ", "aaaaaeeeeiiiiooooouuuucAAAAEEIOOOUC")
+_LOGIN = {name: name.translate(_ASCII).lower() for name in FIRST_NAMES + SURNAMES}
 UTILITY = {"SC": "CELESC", "PR": "COPEL", "RS": "RGE"}
 PENDENCIES = (
     ("Trocar conector da porta {port}", "Cliente relata sinal instável; conector sujo ou danificado."),
@@ -861,6 +904,7 @@ class Generator:
         self.world, self.profile, self.emit, self.demo = world, profile, emitter, demo
         self.progress = progress
         self.rng = random.Random(world.rng.getrandbits(64))     # decisions; ids use world.rng
+        self.api_user = world.user
         self.code = 100000
         self.stats = {"clients": 0}
 
@@ -944,8 +988,7 @@ class Generator:
             "area": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}})
         self.project = project
         plan.project = project
-        if emit.fast:
-            emit.drop_types[project["id"]] = self.types["drop"]
+        emit.project(project, self.types["drop"])
 
         # poles, row by row, each adjacent to its neighbours along the streets
         utility = UTILITY.get(city.uf, "CELESC")
@@ -1207,8 +1250,7 @@ class Generator:
         else:
             vendor, oui = ONU_VENDORS[rng.randrange(len(ONU_VENDORS))]
             mac = rng.getrandbits(24)
-            onu = {"user_PPPoE": f"{first.translate(_ASCII).lower()}.{last.translate(_ASCII).lower()}"
-                                 f"{code[-4:]}",
+            onu = {"user_PPPoE": f"{_LOGIN[first]}.{_LOGIN[last]}{code[-4:]}",
                    "serial_number": f"{vendor}{rng.getrandbits(32):08X}",
                    "mac_address": f"{oui}:{mac >> 16:02X}:{(mac >> 8) & 255:02X}:{mac & 255:02X}"}
         body = {"code": code, "name": name, "implanted": state != "reserved",
@@ -1283,9 +1325,14 @@ class Generator:
                   box_state, drop_t, name=None) -> None:
         rng = self.rng
         state = self._state(box_state, bool(outage))
-        drop = network.measure(self.world, box, [], {"coords": xy or box["coords"]}, drop_t)
-        loss = loss_in + self._element_loss(stype, port - 1) + \
-            drop["length"] / 1000.0 * (drop_t.get("base_loss") or 0.0)
+        # network.measure of a straight drop (one segment, no slack), inlined: it runs per client
+        a, b = box["coords"], xy or box["coords"]
+        base_loss = drop_t.get("base_loss") or 0.0
+        ground = distance_m(a[0], a[1], b[0], b[1])
+        length = round(ground, 2)
+        drop = {"ground_length": length, "altitude_length": 0, "length": length,
+                "loss": round(ground / 1000.0 * base_loss, 4)}
+        loss = loss_in + self._element_loss(stype, port - 1) + length / 1000.0 * base_loss
         calculated = round(launch - loss - self.world.settings["dropConnectorLoss"], 2)
         client_tags = list(outage)
         prop_tags = list(outage)
@@ -1310,7 +1357,7 @@ class Generator:
             body["client"] = self._client(plan, state, state != "reserved" and rng.random() < 0.35,
                                           client_tags)
             self.stats["clients"] += 1
-        self.emit.property(body, box, splitter, port)
+        self.emit.property(body, box, splitter, port, drop)
 
     def apartments(self, plan, building, splitter, stype, loss_in, launch, g) -> None:
         rng = self.rng
@@ -1357,7 +1404,7 @@ class Generator:
             cto = rng.choice(plan.ctos)
             title, description = PENDENCIES[k % len(PENDENCIES)]
             emit.create("pendencies", {
-                "owner": self.world.user["id"], "project": plan.project["id"],
+                "owner": self.api_user["id"], "project": plan.project["id"],
                 "pendencyType": self.types["pendency"][k % len(self.types["pendency"])],
                 "coords": plan.grid.lnglat(cto.x + rng.uniform(-5, 5), cto.y + rng.uniform(-5, 5)),
                 "name": title.format(port=rng.randint(1, cto.ports)), "description": description,
@@ -1384,8 +1431,15 @@ def build_world(size="demo", seed: int = 0, tenant: str = "default",
         gc.disable()          # millions of containers: cyclic GC passes would dominate the build
         try:
             with world.lock:
-                emitter = FastEmitter(world) if fast else ApiEmitter(world)
-                Generator(world, profile, emitter, progress, demo).run()
+                generator = Generator(world, profile, None, progress, demo)
+                # seeded data has no author: creatorData is null on generated elements (a
+                # creatorData object per document would cost ~0.5 GB on `large`)
+                world.user = None
+                try:
+                    generator.emit = FastEmitter(world) if fast else ApiEmitter(world)
+                    generator.run()
+                finally:
+                    world.user = generator.api_user
         finally:
             if gc_was_enabled:
                 gc.enable()
