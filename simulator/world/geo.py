@@ -5,6 +5,8 @@ MongoDB's sphere, R = 6 378 100 m (ftth-domain §6). Polygons are tested in the 
 """
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left, bisect_right
 from math import asin, cos, degrees, floor, isfinite, pi, radians, sin, sqrt
 
 import shapely
@@ -86,7 +88,7 @@ def parse_polygon(geojson, field: str = "polygon") -> Polygon:
         return Invalid(f"{field}: {detail}", code="INVALID_POLYGON", field=field)
 
     if not isinstance(geojson, dict) or geojson.get("type") != "Polygon":
-        raise bad('expected a GeoJSON object {"type": "Polygon", "coordinates": [[[lng, lat], ...]]}')
+        raise bad('expected {"type": "Polygon", "coordinates": [[[lng, lat], ...]]}')
     rings = geojson.get("coordinates")
     if not isinstance(rings, list) or not rings:
         raise bad("coordinates must be a non-empty array of linear rings")
@@ -118,81 +120,83 @@ def point_in_polygon(polygon: Polygon, lng: float, lat: float) -> bool:
 
 
 class GridIndex:
-    """Points in a hash grid of ``cell_deg`` × ``cell_deg`` cells, for exact radius queries.
+    """Spatial hash of points for exact radius queries.
 
-    Rows (latitude bands) map column → cell; a cell maps id → (lat rad, lng rad, cos lat).
-    ``within`` returns exactly the points a brute-force ``distance_m <= radius`` scan would.
+    Points are hashed into latitude rows ``row_deg`` high; each row keeps its points sorted
+    by longitude in contiguous arrays, so a query bisects, in every row the circle touches,
+    the longitude range the circle can reach at that row's latitudes (the window widens by
+    1/cos(lat)). ``within`` returns exactly what a brute-force ``distance_m <= radius`` scan
+    would, antimeridian and poles included.
     """
 
-    def __init__(self, cell_deg: float = 0.002):
-        self._cell = cell_deg
-        self._nx = round(360.0 / cell_deg)
-        if abs(self._nx * cell_deg - 360.0) > 1e-9:
-            raise ValueError("cell_deg must divide 360")
-        self._rows: dict[int, dict[int, dict]] = {}
-        self._where: dict = {}  # id -> (row, column)
+    def __init__(self, row_deg: float = 0.002):
+        self._h = row_deg
+        self._rows: dict[int, tuple] = {}  # row -> (lng rad sorted, lat rad, cos lat, ids)
+        self._where: dict = {}             # id -> (row, lng rad)
 
     def __len__(self) -> int:
         return len(self._where)
 
     def insert(self, id, lng: float, lat: float) -> None:
-        """Add (or move) ``id`` to the point (lng, lat)."""
+        """Add ``id`` at (lng, lat), moving it if already present."""
         if id in self._where:
             self.remove(id)
-        iy = floor(lat / self._cell)
-        ix = floor(lng / self._cell) % self._nx
-        p = radians(lat)
-        self._rows.setdefault(iy, {}).setdefault(ix, {})[id] = (p, radians(lng), cos(p))
-        self._where[id] = (iy, ix)
-
-    def remove(self, id) -> None:
-        """Forget ``id``; unknown ids are ignored."""
-        key = self._where.pop(id, None)
-        if key is None:
-            return
-        row = self._rows[key[0]]
-        cell = row[key[1]]
-        del cell[id]
-        if not cell:
-            del row[key[1]]
-            if not row:
-                del self._rows[key[0]]
+        iy = floor(lat / self._h)
+        row = self._rows.get(iy)
+        if row is None:
+            row = self._rows[iy] = (array("d"), array("d"), array("d"), [])
+        lam, phi = radians(lng), radians(lat)
+        i = bisect_right(row[0], lam)
+        row[0].insert(i, lam)
+        row[1].insert(i, phi)
+        row[2].insert(i, cos(phi))
+        row[3].insert(i, id)
+        self._where[id] = (iy, lam)
 
     move = insert
 
+    def remove(self, id) -> None:
+        """Forget ``id``; unknown ids are ignored."""
+        where = self._where.pop(id, None)
+        if where is None:
+            return
+        row = self._rows[where[0]]
+        ids = row[3]
+        i = bisect_left(row[0], where[1])
+        while ids[i] != id:
+            i += 1
+        for column in row:
+            del column[i]
+        if not ids:
+            del self._rows[where[0]]
+
     def within(self, lng: float, lat: float, radius_m: float) -> list[tuple[float, object]]:
         """[(distance_m, id)] of the points within ``radius_m``, by distance then id."""
-        if radius_m < 0:
+        if radius_m < 0 or not self._where:
             return []
-        ang = radius_m / EARTH_RADIUS_M
-        p1 = radians(lat)
-        l1 = radians(lng)
+        h = self._h
+        ang = min(radius_m / EARTH_RADIUS_M, pi)
+        p1, l1 = radians(lat), radians(lng)
         c1 = cos(p1)
-        half = sin(min(ang, pi) * 0.5)
-        amax = half * half * (1 + 1e-9) + 1e-300      # slack; the exact test is d <= radius
+        half = sin(ang * 0.5)
+        amax = half * half * (1 + 1e-9) + 1e-300   # slack; the exact test is d <= radius
         dlat = degrees(ang) * (1 + 1e-9) + 1e-9
         lo, hi = lat - dlat, lat + dlat
-        cell = self._cell
-        full = hi >= 90 or lo <= -90
-        if not full:
-            s = sqrt(amax / (c1 * cos(radians(max(-lo, hi)))))
-            full = s >= 1
-        if not full:
-            dlng = degrees(2 * asin(s)) * (1 + 1e-9) + 1e-9
-            ix0, ix1 = floor((lng - dlng) / cell), floor((lng + dlng) / cell)
-            full = ix1 - ix0 + 1 >= self._nx
-        nx = self._nx
         out = []
-        rows = self._rows
-        for iy in range(floor(max(lo, -90.0) / cell), floor(min(hi, 90.0) / cell) + 1):
-            row = rows.get(iy)
+        for iy in range(floor(max(lo, -90.0) / h), floor(min(hi, 90.0) / h) + 1):
+            row = self._rows.get(iy)
             if row is None:
                 continue
-            cells = row.values() if full else [row.get(ix % nx) for ix in range(ix0, ix1 + 1)]
-            for points in cells:
-                if points is None:
-                    continue
-                for pid, (p2, l2, c2) in points.items():
+            lams, phis, coss, ids = row
+            # widest longitude offset a point of this row can have: a >= sin²(gap/2) +
+            # cos(lat)·cos(farthest lat of the band)·sin²(dlng/2)
+            band_lo, band_hi = max(lo, iy * h - 1e-9), min(hi, iy * h + h + 1e-9)
+            gap = 0.0 if band_lo <= lat <= band_hi else min(abs(band_lo - lat), abs(band_hi - lat))
+            sg = sin(radians(gap) * 0.5)
+            far = cos(radians(min(90.0, max(-band_lo, band_hi))))
+            s = sqrt(max(amax - sg * sg * (1 - 1e-9), 0.0) / (c1 * far))
+            for i, j in _spans(lams, l1, s):
+                for pid, l2, p2, c2 in zip(ids[i:j], lams[i:j], phis[i:j], coss[i:j]):
                     s1 = sin((p2 - p1) * 0.5)
                     s2 = sin((l2 - l1) * 0.5)
                     a = s1 * s1 + c1 * c2 * s2 * s2
@@ -212,9 +216,23 @@ class GridIndex:
             radius_m = pi * EARTH_RADIUS_M
         if radius_m is not None:
             return self.within(lng, lat, radius_m)[:k]
-        radius = self._cell * 111_000.0
+        radius = self._h * 111_000.0
         while True:
             found = self.within(lng, lat, radius)
-            if len(found) >= k:
+            if len(found) >= k or radius >= pi * EARTH_RADIUS_M:
                 return found[:k]
             radius *= 4
+
+
+def _spans(lams: array, l1: float, s: float) -> tuple:
+    """Index ranges of the sorted longitudes ``lams`` within 2·asin(s) of ``l1`` (wrapping)."""
+    n = len(lams)
+    dl = 2 * asin(s) * (1 + 1e-9) + 1e-12 if s < 1 else pi
+    if dl >= pi:
+        return ((0, n),)
+    west, east = l1 - dl, l1 + dl
+    if west < -pi:
+        return (bisect_left(lams, west + 2 * pi), n), (0, bisect_right(lams, east))
+    if east > pi:
+        return (bisect_left(lams, west), n), (0, bisect_right(lams, east - 2 * pi))
+    return ((bisect_left(lams, west), bisect_right(lams, east)),)

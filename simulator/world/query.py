@@ -11,7 +11,7 @@ import json
 import operator
 import re
 from datetime import datetime, timezone
-from math import isfinite
+from math import degrees, isfinite
 
 from . import geo
 from .errors import Invalid
@@ -45,22 +45,18 @@ _UTC = timezone.utc
 
 # ---- paths and values -------------------------------------------------------------------
 
-def _field(d: dict, key: str):
-    value = d.get(key, MISSING)
-    if value is MISSING and key in _PK:
-        value = d.get("_id" if key == "id" else "id", MISSING)
-    return value
-
-
 def _walk(cur, segs: list[str], i: int = 0):
     while i < len(segs):
         seg = segs[i]
         if isinstance(cur, dict):
-            cur = _field(cur, seg)
-            if cur is MISSING:
+            value = cur.get(seg, MISSING)
+            if value is MISSING and seg in _PK:   # id and _id address the same key
+                value = cur.get("_id" if seg == "id" else "id", MISSING)
+            if value is MISSING:
                 return MISSING
+            cur = value
         elif isinstance(cur, list):
-            if not seg.isdigit():   # collect the rest of the path from every element
+            if not seg.isdecimal():   # collect the rest of the path from every element
                 out = []
                 for element in cur:
                     value = _walk(element, segs, i) if isinstance(element, dict) else MISSING
@@ -93,13 +89,25 @@ def _getter(path: str):
 
 def _date(text: str):
     """UTC-aware datetime when ``text`` is an ISO-8601 date(-time) string, else None."""
-    if len(text) < 10 or text[4] != "-" or text[7] != "-" or (len(text) > 10 and text[10] not in "T "):
+    if len(text) < 10 or text[4] != "-" or text[7] != "-" or text[10:11] not in ("", "T", " "):
         return None
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=_UTC)
+
+
+def _show(value) -> str:
+    """A short JSON rendering of a client value for error messages."""
+    text = json.dumps(value, default=repr)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _canonical(text: str) -> bool:
+    """Shaped like the API's own timestamps, e.g. 2025-01-02T03:04:05.678Z."""
+    return len(text) == 24 and text[23] == "Z" and text[19] == "." and text[10] == "T" \
+        and text[4] == "-" and text[7] == "-"
 
 
 def _is_scalar(value) -> bool:
@@ -225,9 +233,15 @@ def _compare(get, op, expected):
         def test(x):
             return type(x) is str and op(x, expected)
     else:
+        # Both in the canonical "YYYY-MM-DDTHH:MM:SS.mmmZ" layout: string order is date order
+        # (and is also the fallback when such a string is not a valid date), so skip parsing.
+        canonical = _canonical(expected)
+
         def test(x):
             if type(x) is not str:
                 return False
+            if canonical and _canonical(x):
+                return op(x, expected)
             d = _date(x)
             return op(x, expected) if d is None else op(d, when)
     return _elementwise(get, test)
@@ -256,10 +270,14 @@ def _point(value):
 
 def _near(get, lng, lat, radius):
     distance = geo.distance_m
+    if radius is None:
+        return lambda doc: _point(get(doc)) is not None
+    dlat = degrees(radius / geo.EARTH_RADIUS_M) * (1 + 1e-9) + 1e-9   # d >= R·|Δlat|
 
     def match(doc):
         p = _point(get(doc))
-        return p is not None and (radius is None or distance(lng, lat, p[0], p[1]) <= radius)
+        return (p is not None and abs(p[1] - lat) <= dlat
+                and distance(lng, lat, p[0], p[1]) <= radius)
     return match
 
 
@@ -302,12 +320,12 @@ def _condition(item, where: str, resolve_polygon):
                       '{"property", "operator", "value"}', code="INVALID_FILTER", field="filter")
     prop = item.get("property")
     if not isinstance(prop, str) or not _PATH.fullmatch(prop.strip()):
-        raise Invalid(f'{where}: "property" must be a dotted field path, got {prop!r}',
+        raise Invalid(f'{where}: "property" must be a dotted field path, got {_show(prop)}',
                       code="INVALID_FILTER", field="filter")
     prop = prop.strip()
     op = item.get("operator")
     if not isinstance(op, str):
-        raise Invalid(f'{where}: "operator" of property "{prop}" must be a string, got {op!r}',
+        raise Invalid(f'{where}: "operator" of property "{prop}" must be a string, got {_show(op)}',
                       code="INVALID_FILTER", field="filter")
     op = _ALIASES.get(op.strip(), op.strip())
     if op not in OPERATORS:
@@ -334,7 +352,7 @@ def _condition(item, where: str, resolve_polygon):
         match = _all_of([_compare(get, _RANGE[k], v) for k, v in value.items()])
     elif op in ("=", "!=") or op in _CMP:
         if not _is_scalar(value):
-            raise bad(f"expected a string, number, boolean or null, got {json.dumps(value)}")
+            raise bad(f"expected a string, number, boolean or null, got {_show(value)}")
         if op in _CMP:
             match = _compare(get, _CMP[op], value)
         else:
@@ -345,11 +363,11 @@ def _condition(item, where: str, resolve_polygon):
                 match = _negate(match)
     elif op == "like":
         if not isinstance(value, str):
-            raise bad(f"expected a string pattern, got {json.dumps(value)}")
+            raise bad(f"expected a string pattern, got {_show(value)}")
         match = _like(get, value)
     elif op in ("in", "notin", "all"):
         if not isinstance(value, list) or not all(_is_scalar(v) for v in value):
-            raise bad(f"expected an array of scalars, got {json.dumps(value)}")
+            raise bad(f"expected an array of scalars, got {_show(value)}")
         if op == "all":
             match = _all_of([_member(get, [v]) for v in value]) if value else _never
         else:
@@ -360,7 +378,7 @@ def _condition(item, where: str, resolve_polygon):
                 match = _negate(match)
     elif op == "exists":
         if not isinstance(value, bool):
-            raise bad(f"expected true or false, got {json.dumps(value)}")
+            raise bad(f"expected true or false, got {_show(value)}")
         match = _exists(get, value)
     elif op == "near":
         lng, lat = geo.parse_point(value, field)
@@ -372,7 +390,7 @@ def _condition(item, where: str, resolve_polygon):
                 radius = None
             if isinstance(radius, bool) or not isinstance(radius, (int, float)) \
                     or not isfinite(radius) or radius < 0:
-                raise bad(f"radius must be a number of metres >= 0, got {value['radius']!r}")
+                raise bad(f"radius must be a number of metres >= 0, got {_show(value['radius'])}")
         match = _near(get, lng, lat, radius)
         near = (lng, lat, radius, prop)
     elif op == "within":
@@ -383,9 +401,9 @@ def _condition(item, where: str, resolve_polygon):
         else:
             model, ident = value.get("model"), value.get("id")
             if model not in _MODELS:
-                raise bad(f'"model" must be one of {", ".join(_MODELS)}, got {model!r}')
+                raise bad(f'"model" must be one of {", ".join(_MODELS)}, got {_show(model)}')
             if not isinstance(ident, str) or not ident:
-                raise bad(f'"id" must be a string, got {ident!r}')
+                raise bad(f'"id" must be a string, got {_show(ident)}')
             if resolve_polygon is None:
                 raise bad(f"cannot resolve the polygon of {model} {ident} here")
             polygon = geo.parse_polygon(resolve_polygon(model, ident), f"{model} {ident}")
@@ -446,15 +464,15 @@ def parse_sort(raw) -> list[tuple[str, int]]:
     keys = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
-            raise Invalid(f'sort[{i}]: expected {{"property", "direction"}}, got {json.dumps(item)}',
+            raise Invalid(f'sort[{i}]: expected {{"property", "direction"}}, got {_show(item)}',
                           code="INVALID_SORT", field="sort")
         prop, direction = item.get("property"), item.get("direction")
         if not isinstance(prop, str) or not _PATH.fullmatch(prop.strip()):
-            raise Invalid(f'sort[{i}]: "property" must be a dotted field path, got {prop!r}',
+            raise Invalid(f'sort[{i}]: "property" must be a dotted field path, got {_show(prop)}',
                           code="INVALID_SORT", field="sort")
         if type(direction) is not int or direction not in (1, -1):
             raise Invalid(f'sort[{i}]: "direction" of "{prop.strip()}" must be 1 or -1, '
-                          f"got {json.dumps(direction)}", code="INVALID_SORT", field="sort")
+                          f"got {_show(direction)}", code="INVALID_SORT", field="sort")
         keys.append((prop.strip(), direction))
     return keys
 
@@ -589,7 +607,7 @@ def _populate_names(value, key: str, out: list) -> None:
         for item in value:
             _populate_names(item, key, out)
     elif value is not None:
-        raise Invalid(f"{key}: expected field names, got {value!r}", code="INVALID_POPULATE",
+        raise Invalid(f"{key}: expected field names, got {_show(value)}", code="INVALID_POPULATE",
                       field="populate")
 
 
