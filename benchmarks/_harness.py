@@ -1,0 +1,248 @@
+"""Shared plumbing of the HTTP benchmarks: servers started and stopped by pid, wrk runs with
+Lua scripts that report JSON, free ports, readiness polling."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+VENV_BIN = os.path.join(ROOT, ".venv", "bin")
+PRISM = os.path.join(HERE, "node_modules", ".bin", "prism")
+
+
+def demo_key() -> str:
+    from simulator.world.catalogue import DEMO_API_KEY
+    return DEMO_API_KEY
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is missing. Install it (Debian/Ubuntu): "
+                         "apt-get update && apt-get install -y wrk")
+    return wrk
+
+
+class Server:
+    """A server process in its own process group, stopped (by its pid) on exit."""
+
+    def __init__(self, name: str, cmd: list[str], port: int, ready_path: str = "/",
+                 env: dict | None = None, cwd: str | None = None, headers: dict | None = None,
+                 timeout: float = 900.0):
+        self.name, self.cmd, self.port, self.ready_path = name, cmd, port, ready_path
+        self.env = {**os.environ, **(env or {})}
+        self.cwd, self.headers, self.timeout = cwd or ROOT, headers or {}, timeout
+        self.proc = None
+        self.log = tempfile.TemporaryFile()
+        self.started_in = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "Server":
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.name} exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                request = urllib.request.Request(self.base + self.ready_path, headers=self.headers)
+                with urllib.request.urlopen(request, timeout=2) as response:
+                    if response.status < 500:
+                        break
+            except urllib.error.HTTPError as exc:
+                if exc.code < 500:
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            time.sleep(0.25)
+        else:
+            self.__exit__()
+            raise SystemExit(f"{self.name} was not ready within {self.timeout:.0f} s")
+        self.started_in = time.perf_counter() - started
+        return self
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-4000:]
+
+    def rss_mib(self) -> float | None:
+        """Resident memory of the server process (and its children), from /proc."""
+        if self.proc is None:
+            return None
+        total = 0
+        pids = [self.proc.pid]
+        try:
+            children = subprocess.run(["pgrep", "-g", str(self.proc.pid)], capture_output=True,
+                                      text=True).stdout.split()
+            pids = sorted({self.proc.pid, *map(int, children)})
+        except OSError:
+            pass
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/status") as status:
+                    for line in status:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+            except OSError:
+                continue
+        return total / 1024
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)     # the group we started, by its id
+                self.proc.wait(timeout=15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait()
+
+
+def ozsim_cmd(port: int, network: str | None = None, state: str | None = None,
+              threads: int = 8) -> list[str]:
+    cmd = [os.path.join(VENV_BIN, "ozsim"), "serve", "--port", str(port), "--threads", str(threads)]
+    if state:
+        cmd += ["--state", state]
+    elif network:
+        cmd += ["--network", network]
+    return cmd
+
+
+def get_json(url: str, key: str, params: dict | None = None):
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    request = urllib.request.Request(url, headers={"Authorization": key})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+DONE_LUA = r'''
+threads = {}
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+done = function(summary, latency, requests)
+  local created, full, other = 0, 0, 0
+  for _, t in ipairs(threads) do
+    created = created + (t:get("created") or 0)
+    full = full + (t:get("full") or 0)
+    other = other + (t:get("other") or 0)
+  end
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"bytes":%d,"errors_connect":%d,"errors_read":%d,' ..
+    '"errors_write":%d,"errors_status":%d,"errors_timeout":%d,"mean_us":%.1f,"p50_us":%d,' ..
+    '"p90_us":%d,"p99_us":%d,"max_us":%d,"created":%d,"full":%d,"other":%d}\n',
+    summary.requests, summary.duration, summary.bytes, summary.errors.connect,
+    summary.errors.read, summary.errors.write, summary.errors.status, summary.errors.timeout,
+    latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max, created, full, other))
+end
+'''
+
+RADIUS_LUA = r'''
+local key = "%(key)s"
+local areas = { %(areas)s }
+init = function(args)
+  math.randomseed(%(seed)d + 7919 * tid)
+end
+request = function()
+  local a = areas[math.random(#areas)]
+  local lat = a[2] + math.random() * (a[4] - a[2])
+  local lng = a[1] + math.random() * (a[3] - a[1])
+  local path = string.format("/api/v2/ftth-viability/radius?lat=%%.6f&lng=%%.6f&radius=150", lat, lng)
+  return wrk.format("GET", path, {["Authorization"] = key})
+end
+'''
+
+RESERVE_LUA = r'''
+local key = "%(key)s"
+local boxes = { %(boxes)s }
+local n = 0
+created, full, other = 0, 0, 0
+init = function(args)
+  math.randomseed(%(seed)d + 104729 * tid)
+end
+request = function()
+  n = n + 1
+  local box = boxes[math.random(#boxes)]
+  local body = string.format(
+    '{"box":"%%s","auto_connect":true,"address":"Benchmark","client":{"code":"BENCH-%(run)s-%%d-%%d","name":"Cliente Benchmark"}}',
+    box, tid, n)
+  return wrk.format("POST", "/api/v2/properties",
+                    {["Authorization"] = key, ["Content-Type"] = "application/json"}, body)
+end
+response = function(status, headers, body)
+  if status == 201 then created = created + 1
+  elseif status == 422 then full = full + 1
+  else other = other + 1 end
+end
+'''
+
+
+def write_lua(template: str, **values) -> str:
+    handle, path = tempfile.mkstemp(suffix=".lua", prefix="ozsim-bench-")
+    with os.fdopen(handle, "w") as out:
+        out.write(DONE_LUA + template % values)
+    return path
+
+
+def run_wrk(url: str, script: str, threads: int = 2, connections: int = 8,
+            duration: int = 15, timeout: str = "10s") -> dict:
+    wrk = require_wrk()
+    proc = subprocess.run([wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+                           "--timeout", timeout, "-s", script, url],
+                          capture_output=True, text=True)
+    line = next((l for l in proc.stdout.splitlines() if l.startswith("WRKJSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    result = json.loads(line[len("WRKJSON "):])
+    seconds = result["duration_us"] / 1e6
+    result["rps"] = result["requests"] / seconds
+    result["seconds"] = seconds
+    for q in ("mean", "p50", "p90", "p99", "max"):
+        result[f"{q}_ms"] = result[f"{q}_us"] / 1000
+    return result
+
+
+def lua_areas(boxes) -> str:
+    return ", ".join("{%.7f, %.7f, %.7f, %.7f}" % b for b in boxes)
+
+
+def project_areas(base: str, key: str) -> list[tuple]:
+    """(west, south, east, north) of every project's service area, through the API."""
+    page = get_json(base + "/api/v2/projects", key, {"limit": 1000})
+    rows = page.get("rows", page) if isinstance(page, dict) else page
+    out = []
+    for project in rows:
+        ring = ((project.get("area") or {}).get("coordinates") or [[]])[0]
+        if ring:
+            lngs, lats = [p[0] for p in ring], [p[1] for p in ring]
+            out.append((min(lngs), min(lats), max(lngs), max(lats)))
+    if not out:
+        raise SystemExit("the network has no project areas to draw points from")
+    return out
+

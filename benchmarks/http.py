@@ -1,0 +1,214 @@
+"""HTTP throughput: feasibility by radius on ozsim vs Stoplight Prism, and port reservations.
+
+    .venv/bin/python benchmarks/http.py                    # mid network, 15 s per wrk run
+    .venv/bin/python benchmarks/http.py small -d 10
+    .venv/bin/python benchmarks/http.py mid --state mid.snapshot     # serve a snapshot instead
+    .venv/bin/python benchmarks/http.py --skip-prism --skip-reservations
+
+1. Starts ``ozsim serve --network SIZE`` (waitress, 8 threads) on a free port, waits until it
+   answers, and drives ``GET /api/v2/ftth-viability/radius`` with wrk (2 threads, 8
+   connections) from a Lua script that draws random points inside the projects' areas and
+   sends the Authorization header. Prints requests/s and latency percentiles.
+2. The same wrk run against Stoplight Prism (pinned in benchmarks/package.json; run
+   ``npm ci`` in benchmarks/ once) serving a canned answer of the same size from
+   benchmarks/prism-radius.yaml — a contract mock's speed for reference — and the ratio.
+3. Reservations: wrk POSTs ``/api/v2/properties`` with ``auto_connect`` into random boxes
+   that had free ports (unique client codes per request), then checks through the API that
+   no port was sold twice: every property's (splitter, port) is unique, each splitter's
+   ``connectables.output`` holds that property's drop fibre, and the number of new
+   properties equals the 201s wrk counted; ``/__ozsim/invariants`` must answer 200.
+
+Needs ``wrk`` (Debian: ``apt-get update && apt-get install -y wrk``).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+# benchmarks/http.py would shadow the standard library's `http` package (urllib imports
+# http.client) if this directory stayed first on sys.path: import from the project root.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:] = [ROOT] + [p for p in sys.path
+                        if os.path.abspath(p or os.curdir) != os.path.join(ROOT, "benchmarks")]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import time  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.parse  # noqa: E402
+import urllib.request  # noqa: E402
+
+from benchmarks._harness import (HERE, PRISM, RADIUS_LUA, RESERVE_LUA, Server,  # noqa: E402
+                                 demo_key, free_port, get_json, lua_areas, ozsim_cmd,
+                                 project_areas, require_wrk, run_wrk, write_lua)
+
+
+def warm_up(base: str, key: str, areas, n: int = 20) -> None:
+    """A few requests first: the contract's validators compile on the first call."""
+    rng = random.Random(11)
+    for _ in range(n):
+        w, s, e, north = rng.choice(areas)
+        get_json(f"{base}/api/v2/ftth-viability/radius", key,
+                 {"lat": rng.uniform(s, north), "lng": rng.uniform(w, e), "radius": 150})
+
+
+def radius_run(base: str, key: str, areas, duration: int, threads: int = 2,
+               connections: int = 8, seed: int = 1) -> dict:
+    warm_up(base, key, areas)
+    script = write_lua(RADIUS_LUA, key=key, areas=lua_areas(areas), seed=seed)
+    try:
+        return run_wrk(base, script, threads, connections, duration)
+    finally:
+        os.unlink(script)
+
+
+def prism_run(areas, duration: int) -> dict | None:
+    if not os.path.exists(PRISM):
+        print("  Prism is not installed: run `npm ci` in benchmarks/ (skipping the comparison)")
+        return None
+    port = free_port()
+    cmd = [PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), "--verboseLevel", "error",
+           os.path.join(HERE, "prism-radius.yaml")]
+    probe = "/api/v2/ftth-viability/radius?lat=-27.6&lng=-48.5&radius=150"
+    with Server("prism", cmd, port, probe, headers={"Authorization": "x"}, cwd=HERE,
+                timeout=120) as prism:
+        result = radius_run(prism.base, "prism-key", areas, duration)
+        result["rss_mib"] = prism.rss_mib()
+        return result
+
+
+def _post(base: str, key: str, path: str, body: dict):
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": key,
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, json.loads(response.read() or b"null")
+
+
+def _all(base: str, key: str, route: str, flt: list) -> list[dict]:
+    rows, start = [], 0
+    while True:
+        page = get_json(f"{base}/api/v2/{route}", key,
+                        {"filter": json.dumps(flt), "limit": 500, "start": start})
+        rows += page["rows"]
+        if not page.get("hasNextPage"):
+            return rows
+        start += len(page["rows"])
+
+
+def sellable_boxes(base: str, key: str, areas, want: int = 300, seed: int = 3) -> list[str]:
+    """Ids of boxes with free ports, found through feasibility queries at random points."""
+    rng = random.Random(seed)
+    found: dict[str, int] = {}
+    for _ in range(want * 4):
+        w, s, e, n = rng.choice(areas)
+        answer = get_json(f"{base}/api/v2/ftth-viability/radius", key,
+                          {"lat": rng.uniform(s, n), "lng": rng.uniform(w, e), "radius": 150})
+        for box in answer["viableBoxes"]:
+            found[box["id"]] = box["availablePorts"]
+        if len(found) >= want:
+            break
+    return sorted(found)[:want]
+
+
+def reservation_run(base: str, key: str, areas, duration: int, threads: int = 2,
+                    connections: int = 8) -> dict:
+    boxes = sellable_boxes(base, key, areas)
+    before = {b: len(_all(base, key, "properties", [{"property": "box", "operator": "=",
+                                                      "value": b}])) for b in boxes}
+    run = f"{int(time.time()) % 100000}"
+    script = write_lua(RESERVE_LUA, key=key, boxes=", ".join(f'"{b}"' for b in boxes), seed=5,
+                       run=run)
+    try:
+        result = run_wrk(base, script, threads, connections, duration)
+    finally:
+        os.unlink(script)
+    # no port sold twice: check every touched box through the API
+    sold, problems, new = set(), [], 0
+    for box in boxes:
+        props = _all(base, key, "properties", [{"property": "box", "operator": "=", "value": box}])
+        splitters = {s["id"]: s for s in _all(base, key, "splitters",
+                                               [{"property": "parent", "operator": "=",
+                                                 "value": box}])}
+        new += len(props) - before[box]
+        for prop in props:
+            for c in prop.get("connections") or ():
+                slot = (c["id"], c["port"])
+                if slot in sold:
+                    problems.append(f"port {c['port']} of splitter {c['id']} sold twice")
+                sold.add(slot)
+                held = splitters[c["id"]]["connectables"]["output"][c["port"] - 1]
+                if held != c["fiber"]:
+                    problems.append(f"splitter {c['id']} port {c['port']} holds {held}, "
+                                    f"property {prop['id']} says {c['fiber']}")
+    # wrk stops counting at the deadline: up to one request per connection may still be
+    # served after it, so the API can show a few more reservations than wrk saw answered
+    if not result["created"] <= new <= result["created"] + connections:
+        problems.append(f"wrk counted {result['created']} reservations, the API shows {new}")
+    result["in_flight_at_stop"] = new - result["created"]
+    request = urllib.request.Request(base + "/__ozsim/invariants", headers={"Authorization": key})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            invariants = response.status
+    except urllib.error.HTTPError as exc:
+        invariants = exc.code
+        problems.append(f"/__ozsim/invariants answered {exc.code}: {exc.read()[:300]!r}")
+    result.update(boxes=len(boxes), new_properties=new, problems=problems,
+                  invariants=invariants, reservations_per_s=result["created"] / result["seconds"])
+    return result
+
+
+def describe(name: str, r: dict) -> str:
+    errors = r["errors_connect"] + r["errors_read"] + r["errors_write"] + r["errors_timeout"]
+    return (f"{name:<22} {r['rps']:>9.1f} req/s   p50 {r['p50_ms']:>7.2f} ms   p90 "
+            f"{r['p90_ms']:>7.2f} ms   p99 {r['p99_ms']:>7.2f} ms   non-2xx {r['errors_status']}"
+            f"   socket errors {errors}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("size", nargs="?", default="mid")
+    parser.add_argument("--state", help="serve this snapshot instead of building SIZE")
+    parser.add_argument("-d", "--duration", type=int, default=15, help="seconds per wrk run")
+    parser.add_argument("--skip-prism", action="store_true")
+    parser.add_argument("--skip-reservations", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON last")
+    args = parser.parse_args(argv)
+    require_wrk()
+    key = demo_key()
+    results = {}
+    port = free_port()
+    label = args.state or args.size
+    with Server("ozsim", ozsim_cmd(port, network=args.size, state=args.state), port) as ozsim:
+        areas = project_areas(ozsim.base, key)
+        print(f"ozsim serving {label} on {ozsim.base} (ready in {ozsim.started_in:.1f} s, "
+              f"RSS {ozsim.rss_mib():,.0f} MiB); wrk 2 threads / 8 connections / "
+              f"{args.duration} s", flush=True)
+        results["ozsim"] = radius_run(ozsim.base, key, areas, args.duration)
+        print(describe("ozsim radius", results["ozsim"]), flush=True)
+        if not args.skip_reservations:
+            r = results["reservations"] = reservation_run(ozsim.base, key, areas, args.duration)
+            print(f"{'ozsim reservations':<22} {r['reservations_per_s']:>9.1f} reservations/s "
+                  f"({r['created']} created, {r['full']} refused as full, {r['other']} other) "
+                  f"into {r['boxes']} boxes; p50 {r['p50_ms']:.2f} ms p99 {r['p99_ms']:.2f} ms",
+                  flush=True)
+            verdict = "no port sold twice" if not r["problems"] else "; ".join(r["problems"][:5])
+            print(f"{'':<22} check: {verdict}; /__ozsim/invariants → {r['invariants']}",
+                  flush=True)
+    if not args.skip_prism:
+        prism = prism_run(areas, args.duration)
+        if prism is not None:
+            results["prism"] = prism
+            print(describe("prism radius (canned)", prism), flush=True)
+            ratio = results["ozsim"]["rps"] / prism["rps"]
+            results["ratio"] = ratio
+            print(f"{'ozsim / prism':<22} {ratio:>9.2f}× the requests/s", flush=True)
+    if args.json:
+        print(json.dumps(results))
+    problems = (results.get("reservations") or {}).get("problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
