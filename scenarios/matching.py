@@ -54,7 +54,7 @@ def _equal(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
-TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "null": type(None),
+TYPES: dict[str, type | tuple[type, ...]] = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "null": type(None),
          "object": dict, "array": list}
 
 

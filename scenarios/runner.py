@@ -83,11 +83,12 @@ def _check_step(step: Any, where: str) -> None:
         _check_step(branch, where + " (parallel branch)")
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
     """SafeLoader that refuses duplicate keys (YAML would silently keep the last one)."""
 
 
-def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
+             ) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -95,7 +96,7 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) 
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+    return dict(loader.construct_mapping(node, deep=deep))
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
@@ -324,7 +325,7 @@ def evaluate(expression: str, lookup: Callable[[str], Any]) -> Any:
         if isinstance(node, ast.Attribute):
             return f"{path(node.value)}.{node.attr}"
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-            return f"{path(node.value)}.{node.slice.value}"
+            return f"{path(node.value)}.{node.slice.value!s}"
         raise ScenarioError(f"${{= {expression}}}: not a reference: {ast.dump(node)}")
 
     def ev(node: ast.AST) -> Any:
@@ -646,8 +647,8 @@ def check(ctx: Context, item: Any) -> list[Mismatch]:
         return match(spec["equals"], total, f"count[{spec['resource']}]")
     if kind == "that":
         # {that: {value: ${x.y}, equals|matches: …}}
-        expected = spec.get("equals", spec.get("matches"))
-        return match(expected, spec.get("value", MISSING), str(spec.get("label", "that")))
+        wanted = spec.get("equals", spec.get("matches"))
+        return match(wanted, spec.get("value", MISSING), str(spec.get("label", "that")))
     if kind == "invariants":
         if not ctx.session.control:
             ctx.notes.append("invariants not checked: no control plane")
@@ -848,7 +849,8 @@ def summary(results: Sequence[ScenarioResult], seconds: float) -> str:
 def write_junit(results: Sequence[ScenarioResult], path: str | Path) -> None:
     """JUnit XML: one ``<testsuite>`` per scenario, one ``<testcase>`` per step."""
     root = ET.Element("testsuites", name="ozsim-scenarios")
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "time": 0.0}
+    totals: dict[str, float] = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0,
+                                "time": 0.0}
     for r in results:
         suite = ET.SubElement(root, "testsuite", name=r.scenario.name,
                               file=str(r.scenario.path))
@@ -887,8 +889,8 @@ def write_junit(results: Sequence[ScenarioResult], path: str | Path) -> None:
             totals[k] += v
         suite.set("time", f"{r.ms / 1000:.3f}")
         totals["time"] += r.ms / 1000
-    for k, v in totals.items():
-        root.set(k, f"{v:.3f}" if k == "time" else str(v))
+    for key, total in totals.items():
+        root.set(key, f"{total:.3f}" if key == "time" else str(int(total)))
     ET.indent(root)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

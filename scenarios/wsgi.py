@@ -36,11 +36,18 @@ class WSGIAdapter(BaseAdapter):
         body = request.body
         if isinstance(body, str):
             body = body.encode("utf-8")
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        headers = [(k, v if isinstance(v, str) else v.decode("latin-1"))
+                   for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP]
+        content_type = request.headers.get("Content-Type")
+        if isinstance(content_type, bytes):
+            content_type = content_type.decode("latin-1")
+        if body is not None and not isinstance(body, bytes):
+            raise TypeError("the WSGI adapter needs a bytes or str request body, got "
+                            f"{type(body).__name__}")
+        data = body or b""
         builder = EnvironBuilder(path=parts.path or "/", query_string=parts.query,
                                  method=request.method or "GET", headers=headers,
-                                 data=body or b"",
-                                 content_type=request.headers.get("Content-Type"),
+                                 data=data, content_type=content_type,
                                  base_url=f"{parts.scheme}://{parts.netloc}")
         try:
             environ = builder.get_environ()
@@ -62,7 +69,7 @@ class WSGIAdapter(BaseAdapter):
         response.url = request.url or ""
         response.request = request
         response.encoding = "utf-8"
-        response.connection = self
+        response.connection = self  # type: ignore[assignment]
         return response
 
     def close(self) -> None:

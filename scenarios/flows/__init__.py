@@ -23,7 +23,7 @@ MODULES = {"erp": erp, "monitoring": monitoring, "sales": sales, "field": field,
 
 def _public(module: Any) -> dict[str, Callable[..., Any]]:
     names = getattr(module, "__all__", dir(module))
-    out = {}
+    out: dict[str, Callable[..., Any]] = {}
     for name in names:
         obj = getattr(module, name, None)
         if inspect.isfunction(obj) and not name.startswith("_"):

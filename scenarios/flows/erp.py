@@ -150,10 +150,9 @@ def reserve_port(api: OZmapClient, code: str, *, lat: float | None = None,
                          "serial_number": onu.get("serial_number", ""),
                          "mac_address": onu.get("mac_address", "")}
     body["client"] = client
-    prop = api.create("properties", body)
-    result = _reservation(code, prop)
-    result.implanted = implanted
-    return result
+    reservation = _reservation(code, api.create("properties", body))
+    reservation.implanted = implanted
+    return reservation
 
 
 # ---- deployment, removal ---------------------------------------------------------------------

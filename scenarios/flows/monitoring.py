@@ -186,9 +186,12 @@ def compare_power(api: OZmapClient, code: str, tolerance_db: float = DEFAULT_TOL
             verdict = "ok"
     return PowerCheck(code=code, read=read, calculated=calculated, delta=delta,
                       tolerance=tolerance_db, verdict=verdict, ok=verdict == "ok",
-                      pon=dict(trace["pon"]) if trace.get("pon") else None,
-                      slot=dict(trace["slot"]) if trace.get("slot") else None,
-                      olt=dict(trace["olt"]) if trace.get("olt") else None)
+                      pon=_named(trace.get("pon")), slot=_named(trace.get("slot")),
+                      olt=_named(trace.get("olt")))
+
+
+def _named(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return dict(value) if value else None
 
 
 @dataclass
