@@ -708,6 +708,13 @@ class FastEmitter(ApiEmitter):
         self.flush()
         self.mint.close()
 
+        # the per-client documents are written as literals (the hot path): make sure the
+        # catalogue still has exactly the defaults they spell out
+        for route, expected in HOT_DEFAULTS.items():
+            if RESOURCES[route].defaults != expected:
+                raise RuntimeError(f"model.py changed the defaults of {route}; update "
+                                   "generator.HOT_DEFAULTS and FastEmitter.property")
+
     def project(self, project: dict, drop_type: dict) -> None:
         self.drop_types[project["id"]] = drop_type
         self.drop_levels[project["id"]] = ((project.get("hierarchyLevels") or {})
@@ -732,8 +739,10 @@ class FastEmitter(ApiEmitter):
         return doc
 
     def flush(self) -> None:
+        docs, index = self.world.docs, self.world._index      # store(), inlined
         for route, doc in self.pending:
-            store(self.world, route, doc)
+            docs[route][doc["id"]] = doc
+            index(route, doc, add=True)
         self.pending.clear()
         self.fiber_docs.clear()
 
@@ -823,65 +832,91 @@ class FastEmitter(ApiEmitter):
     def property(self, body: dict, box: dict, splitter: dict, port: int,
                  drop: dict | None = None) -> dict:
         """lifecycle.Properties.create of a client + property on ``port``, with its drop
-        (``drop``: ``network.measure`` of it, when the caller has it already). Takes over
-        ``body``. The hot path of the generator: one call per client."""
+        (``drop``: ``network.measure`` of it, when the caller has it already). The hot path
+        of the generator, one call per client: documents are literals in the key order
+        ``merged(fresh_defaults(), body)`` and the later ``set_fields`` calls give them."""
         mint, pending, creator = self.mint, self.pending, self.creator
         new_id = mint.new_id
         self.now = now = mint.stamp()
-        client_body = body.pop("client", None)
-        del body["connector"], body["port"]
-        box_id = box["id"]
-        body["box"] = box_id
-        body["parent"] = {"id": box_id} if box["kind"] == "Building" else None
-        if body.get("coords") is None:
-            body["coords"] = list(box["coords"])
-        body["history"] = {"clients": []}              # replaced below when there is a client
-        prop = self._new("properties", body)
-        prop["id"] = prop_id = new_id()
-        prop["kind"] = "Property"
-        prop["createdAt"] = prop["updatedAt"] = now
-        prop["creatorData"] = creator()
-        pending.append(("properties", prop))
-        project_id = prop["project"]
+        get = body.get
+        box_id, splitter_id = box["id"], splitter["id"]
+        project_id = body["project"]
+        coords = get("coords")
+        prop_id = new_id()
+        client_body = get("client")
+        client_id = history = None
         if client_body is not None:
-            client = self._new("ftth-clients", client_body)
-            client["id"] = client_id = new_id()
-            client["kind"] = "FTTHClient"
-            client["createdAt"] = client["updatedAt"] = now
-            client["creatorData"] = creator()
-            pending.append(("ftth-clients", client))
-            prop["client"] = client_id
-            prop["history"] = {"clients": [{"id": client_id, "code": client["code"],
-                                            "enter_date": now, "exit_date": None}]}
-        # the drop: a straight cable box → property with one fibre in the splitter's port
+            client_id = new_id()
+            onu = client_body["onu"]
+            pending_client = {
+                "code": client_body["code"], "name": client_body["name"], "observation": None,
+                "implanted": client_body["implanted"], "certified": client_body["certified"],
+                "status": client_body["status"], "cpe": None,
+                "tags": list(client_body.get("tags") or ()),
+                "onu": {"user_PPPoE": onu["user_PPPoE"], "serial_number": onu["serial_number"],
+                        "mac_address": onu["mac_address"]},
+                "id": client_id, "kind": "FTTHClient", "createdAt": now, "updatedAt": now,
+                "creatorData": creator()}
+            history = {"clients": [{"id": client_id, "code": client_body["code"],
+                                    "enter_date": now, "exit_date": None}]}
         ctype = self.drop_types[project_id]
-        cable = self._new("cables", {
-            "project": project_id, "cableType": ctype["id"], "kind": "Drop",
-            "hierarchyLevel": self.drop_levels[project_id], "implanted": True,
-            "name": f"DROP {box.get('name') or box_id} P{port}", "boxA": box_id,
-            "boxB": prop_id, "poles": [], "fiberNumber": ctype.get("fiberNumber") or 1,
-            "looseNumber": ctype.get("looseNumber") or 1,
-            **(drop or network.measure(self.world, box, [], prop, ctype))})
-        cable["id"] = cable_id = new_id()
-        cable["createdAt"] = cable["updatedAt"] = now
-        cable["creatorData"] = creator()
-        pending.append(("cables", cable))
-        splitter_id = splitter["id"]
+        cable_id = new_id()
         fiber_id = new_id()
+        prop = {"address": get("address"), "name": get("name"), "box": box_id, "pole": None,
+                "client": client_id, "potencyRead": get("potencyRead"),
+                "observation": get("observation"), "tags": list(get("tags") or ()),
+                "parent": {"id": box_id} if box["kind"] == "Building" else None,
+                "drop": cable_id, "cables": [cable_id],
+                "connections": [{"id": splitter_id, "kind": "Splitter",
+                                 "name": splitter.get("name"), "port": port, "implanted": True,
+                                 "fiber": fiber_id}],
+                "history": history or {"clients": []}, "project": project_id,
+                "coords": coords if coords is not None else list(box["coords"]),
+                "id": prop_id, "kind": "Property", "createdAt": now, "updatedAt": now,
+                "creatorData": creator()}
+        assert body.keys() <= _PROPERTY_BODY, sorted(body.keys() - _PROPERTY_BODY)
+        pending.append(("properties", prop))
+        if client_body is not None:
+            pending.append(("ftth-clients", pending_client))
+        measured = drop or network.measure(self.world, box, [], prop, ctype)
+        pending.append(("cables", {
+            "boxA": box_id, "boxB": prop_id, "name": f"DROP {box.get('name') or box_id} P{port}",
+            "observation": None, "orientationA": None, "orientationB": None, "color": None,
+            "tags": [], "poles": [], "ducts": [], "index": None, "project": project_id,
+            "cableType": ctype["id"], "kind": "Drop", "hierarchyLevel": self.drop_levels[project_id],
+            "implanted": True, "fiberNumber": ctype.get("fiberNumber") or 1,
+            "looseNumber": ctype.get("looseNumber") or 1,
+            "ground_length": measured["ground_length"],
+            "altitude_length": measured["altitude_length"], "length": measured["length"],
+            "loss": measured["loss"], "id": cable_id, "createdAt": now, "updatedAt": now,
+            "creatorData": creator()}))
         pending.append(("fibers", {"name": None, "observation": None, "connectors": [splitter_id],
                                    "isDrop": True, "parent": cable_id, "project": project_id,
                                    "fiberNumber": 1, "id": fiber_id, "kind": "Fiber",
                                    "createdAt": now, "updatedAt": now,
                                    "creatorData": creator()}))
         box["cables"] = box["cables"] + [cable_id]
-        prop["cables"] = [cable_id]
         splitter["connectables"]["output"][port - 1] = fiber_id
         splitter["updatedAt"] = now
-        prop["drop"] = cable_id
-        prop["connections"] = [{"id": splitter_id, "kind": "Splitter",
-                                "name": splitter.get("name"), "port": port, "implanted": True,
-                                "fiber": fiber_id}]
         return prop
+
+
+_PROPERTY_BODY = frozenset({"project", "box", "connector", "port", "coords", "name", "address",
+                            "potencyRead", "tags", "observation", "client"})
+
+# the defaults FastEmitter.property spells out (checked against model.py at start-up)
+HOT_DEFAULTS = {
+    "properties": {"address": None, "name": None, "box": None, "pole": None, "client": None,
+                   "potencyRead": None, "observation": None, "tags": [], "parent": None,
+                   "drop": None, "cables": [], "connections": [], "history": {"clients": []}},
+    "ftth-clients": {"code": None, "name": None, "observation": None, "implanted": False,
+                     "certified": False, "status": 0, "cpe": None, "tags": [],
+                     "onu": {"user_PPPoE": "", "serial_number": "", "mac_address": ""}},
+    "cables": {"boxA": None, "boxB": None, "name": None, "observation": None,
+               "orientationA": None, "orientationB": None, "color": None, "tags": [],
+               "poles": [], "ducts": [], "index": None},
+    "fibers": {"name": None, "observation": None, "connectors": [], "isDrop": False},
+}
 
 
 # ---- the generator: walks the plan, emits documents ------------------------------------------
