@@ -208,9 +208,17 @@ def test_catalogue_reads(sdk_env):
 
 
 def test_demo_tenant_reads(live_server):
-    """The session's default tenant (network "demo", seed 0) serves the same reads."""
+    """The session's default tenant (network "demo", seed 0): catalogue reads, and `findAll`
+    over every populated collection returns exactly `total` distinct elements."""
     r = drive(*live_server, "catalogue")
     assert r["users"]["total"] >= 1 and "01/08 A C" in {t["code"] for t in r["serviceSplitterTypes"]}
+    walk = drive(*live_server, "walk")
+    for name in ("boxes", "splitters", "properties", "ftthClients", "pons"):
+        assert walk[name]["total"] > 0, name
+        assert walk[name]["count"] == walk[name]["unique"] == walk[name]["total"], (name, walk[name])
+    sample = walk["sampleProperty"]
+    assert sample["client"]["_id"] == sample["client"]["id"] and sample["box"]["kind"] == "Box"
+    assert sample["connections"] and sample["connections"][0]["port"] >= 1
 
 
 def test_unknown_key_is_rejected(live_server):
@@ -330,7 +338,8 @@ def test_properties_crud_reserves_and_frees_a_port(sdk_env):
     assert updated["address"].endswith("casa 2") and updated["observation"] == "atualizado"
     assert updated["potencyRead"] == -21.5
     assert updated["connections"][0]["port"] == 1             # an update without instructions keeps the port
-    assert r["batch"] is None and r["afterBatch"]["potencyRead"] == -19.25
+    assert r["batch"] == ""          # 204: batchUpdate goes through post(), which returns axios' empty data
+    assert r["afterBatch"]["potencyRead"] == -19.25
     assert r["byBox"] == {"total": 1, "ids": [created["id"]]}
     (by_code,) = r["byClientCode"]                            # bare array, client populated
     assert by_code["id"] == created["id"] and by_code["client"]["_id"] == created["client"]
@@ -367,7 +376,7 @@ def test_ftth_clients_update_and_delete(sdk_env):
     assert updated["implanted"] is True and updated["status"] == 1 and updated["onu"] == r["onu"]
     assert r["bySerial"] == {"total": 1, "ids": [r["clientId"]]}
     assert r["byCode"] == {"total": 1, "ids": [r["clientId"]]}
-    assert r["batch"] is None
+    assert r["batch"] == ""          # 204, empty body
     assert r["afterBatch"]["status"] == 0 and r["afterBatch"]["certified"] is True
     assert r["afterBatch"]["implanted"] is True
     assert r["deleteResult"] is None and r["afterDelete"] is None
@@ -386,3 +395,34 @@ def test_next_url_is_relative_and_keeps_the_query(sdk_env):
     assert url.path == "/api/v2/tags" and not url.netloc
     query = dict(parse_qsl(url.query))
     assert query["start"] == "7" and query["limit"] == "7"
+
+
+def test_port_rules(sdk_env):
+    r = drive(*sdk_env, "portRules")
+    assert r["onPort3"]["connections"][0]["port"] == 3
+    assert (r["occupied"]["status"], r["occupied"]["data"]["code"]) == (422, "PORT_OCCUPIED")
+    assert (r["outOfRange"]["status"], r["outOfRange"]["data"]["code"]) == (422, "PORT_OUT_OF_RANGE")
+    assert (r["duplicateCode"]["status"], r["duplicateCode"]["data"]["code"]) == \
+        (422, "DUPLICATE_CLIENT_CODE")
+    fiber = r["onPort3"]["connections"][0]["fiber"]
+    assert r["afterCreate"] == [None, None, fiber] + [None] * 5
+    # PATCH {connector, port} moves the connection: new port taken, old one freed
+    (moved,) = r["moved"]["connections"]
+    assert moved["port"] == 5 and r["afterMove"][4] == moved["fiber"]
+    assert [i for i, v in enumerate(r["afterMove"]) if v] == [4]
+    # PATCH {connector: null} disconnects; the client stays on the property
+    assert r["disconnected"]["connections"] == [] and r["disconnected"]["drop"] is None
+    assert r["disconnected"]["client"] == r["onPort3"]["client"]
+    assert r["afterDisconnect"] == [None] * 8
+    assert r["fill"] == list(range(1, 9))                    # auto_connect: lowest free port first
+    assert (r["full"]["status"], r["full"]["data"]["code"]) == (422, "BOX_FULL")
+    assert r["forced"] == {"ok": True, "connections": []}    # force: created, left unconnected
+    assert r["clientsInTenant"] == 10                         # refused creates leave no client behind
+
+
+def test_concurrent_reservations_never_share_a_port(sdk_env):
+    r = drive(*sdk_env, "concurrentReservations", "12")
+    assert sorted(p["port"] for p in r["ok"]) == list(range(1, 9))
+    assert r["failed"] == [{"status": 422, "code": "BOX_FULL"}] * 4
+    assert sorted(r["output"]) == sorted(p["fiber"] for p in r["ok"])
+    assert r["properties"] == 8

@@ -381,6 +381,68 @@ const scenarios = {
     };
   },
 
+  /**
+   * Port rules an integrator hits: explicit connector+port, an occupied port (422), moving a
+   * property to another port with PATCH, `connector: null` freeing the port, a full box (422).
+   */
+  async portRules(sdk) {
+    const { project, box, splitter } = await network(sdk);
+    const base = { project: project.id, box: box.id };
+    const onPort3 = await sdk.property.create({ ...base, connector: splitter.id, port: 3, client: { code: `P3-${TAG}` } });
+    const occupied = await attempt(() => sdk.property.create({ ...base, connector: splitter.id, port: 3, client: { code: `P3b-${TAG}` } }));
+    const outOfRange = await attempt(() => sdk.property.create({ ...base, connector: splitter.id, port: 9, client: { code: `P9-${TAG}` } }));
+    const duplicateCode = await attempt(() => sdk.property.create({ ...base, auto_connect: true, client: { code: `P3-${TAG}` } }));
+    const afterCreate = (await sdk.splitter.findById(splitter.id)).connectables.output;
+    await sdk.property.updateById(onPort3.id, { connector: splitter.id, port: 5 });
+    const moved = await sdk.property.findById(onPort3.id);
+    const afterMove = (await sdk.splitter.findById(splitter.id)).connectables.output;
+    await sdk.property.updateById(onPort3.id, { connector: null });
+    const disconnected = await sdk.property.findById(onPort3.id);
+    const afterDisconnect = (await sdk.splitter.findById(splitter.id)).connectables.output;
+    const fill = [];
+    for (let i = 0; i < 8; i++) {
+      fill.push((await sdk.property.create({ ...base, auto_connect: true, client: { code: `FILL${i}-${TAG}` } })).connections[0].port);
+    }
+    const full = await attempt(() => sdk.property.create({ ...base, auto_connect: true, client: { code: `FULL-${TAG}` } }));
+    const forced = await attempt(() => sdk.property.create({ ...base, auto_connect: true, force: true, client: { code: `FORCED-${TAG}` } }));
+    return {
+      splitter: splitter.id, onPort3, occupied, outOfRange, duplicateCode, afterCreate,
+      moved: { connections: moved.connections }, afterMove,
+      disconnected: { connections: disconnected.connections, drop: disconnected.drop ?? null, client: disconnected.client }, afterDisconnect,
+      fill, full, forced: forced.ok ? { ok: true, connections: forced.value.connections } : forced,
+      clientsInTenant: (await sdk.ftthClient.find({ filter: [{ property: 'code', operator: 'like', value: TAG }], limit: 1 })).total,
+    };
+  },
+
+  /** Parallel reservations on one 1x8 box: never two properties on the same port. */
+  async concurrentReservations(sdk, n = '12') {
+    const { project, box, splitter } = await network(sdk);
+    const results = await Promise.all(Array.from({ length: Number(n) }, (_, i) => attempt(() => sdk.property.create({
+      project: project.id, box: box.id, auto_connect: true, client: { code: `CC${i}-${TAG}` },
+    }))));
+    const output = (await sdk.splitter.findById(splitter.id)).connectables.output;
+    return {
+      splitter: splitter.id,
+      ok: results.filter((r) => r.ok).map((r) => ({ id: r.value.id, port: r.value.connections[0]?.port, fiber: r.value.connections[0]?.fiber })),
+      failed: results.filter((r) => !r.ok).map((r) => ({ status: r.status, code: r.data?.code })),
+      output,
+      properties: (await sdk.property.find({ filter: [{ property: 'box', operator: '=', value: box.id }] })).total,
+    };
+  },
+
+  /** Read-only walk of a populated tenant: findAll totals match find totals, no duplicates. */
+  async walk(sdk) {
+    const out = {};
+    for (const [name, proxy] of [['boxes', sdk.box], ['splitters', sdk.splitter], ['properties', sdk.property], ['ftthClients', sdk.ftthClient], ['pons', sdk.pon]]) {
+      const { total } = await proxy.find({ limit: 1 });
+      const all = await proxy.findAll({ batchSize: 37 });
+      out[name] = { total, count: all.length, unique: new Set(all.map((d) => d.id)).size };
+    }
+    const withClient = await sdk.property.find({ filter: [{ property: 'client', operator: '!=', value: null }], limit: 1, populate: ['client', 'box'] });
+    out.sampleProperty = withClient.rows[0] ?? null;
+    return out;
+  },
+
   /** Read-only calls an integrator makes: system configs, users, the catalogue types. */
   async catalogue(sdk) {
     const systemConfig = await sdk.systemConfig.find();
