@@ -369,6 +369,9 @@ class Properties(Behaviour):
     def decorate(self, world, doc, out):
         from .optics import calculated_power
         out["potencyCalculated"] = calculated_power(world, doc)
+        for connection in out.get("connections") or ():   # the splitter's current name
+            splitter = world.docs["splitters"].get(connection["id"])
+            connection["name"] = splitter.get("name") if splitter else connection["name"]
 
 
 class FtthClients(Behaviour):

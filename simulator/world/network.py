@@ -215,7 +215,7 @@ def measure(world, end_a: dict | None, poles: list[dict], end_b: dict | None,
             cable_type: dict) -> dict:
     """Length fields of a cable: A → poles → B in straight spherical segments, plus slack."""
     points = [end.get("coords") for end in (end_a,) if end]
-    points += [world.docs["poles"][p["id"]].get("coords") for p in poles]
+    points += [(world.docs["poles"].get(p["id"]) or {}).get("coords") for p in poles]
     points += [end.get("coords") for end in (end_b,) if end]
     points = [p for p in points if p]
     ground = sum(geo.distance_m(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:]))
