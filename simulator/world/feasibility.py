@@ -79,9 +79,16 @@ def _result(items: list[dict], **head) -> dict:
 
 
 def _near(world, route: str, lng: float, lat: float, radius: float, access) -> list[dict]:
-    docs, everything = world.docs[route], access.projects is None
-    return [_item(world, route, docs[i], d) for d, i in world.spatial[route].within(lng, lat, radius)
-            if everything or access.allows(docs[i])]
+    """Items of the ``route`` documents within ``radius`` m, nearest first (the hot path)."""
+    docs, cache, everything = world.docs[route], world.ports.cache, access.projects is None
+    items = []
+    for d, doc_id in world.spatial[route].within(lng, lat, radius):
+        doc = docs[doc_id]
+        if everything or access.allows(doc):
+            item = (cache.get(doc_id) or summary(world, route, doc)).copy()
+            item["distance"] = round(d, 2)
+            items.append(item)
+    return items
 
 
 def radius(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
