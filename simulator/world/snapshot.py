@@ -31,7 +31,7 @@ import json
 import pickle
 
 from .clock import Clock, iso, parse_iso
-from .generator import store
+from .generator import settle, store
 from .model import RESOURCES
 
 FORMAT = "ozsim-snapshot"
@@ -70,12 +70,32 @@ def save(world, path, fmt: str = "pickle") -> None:
         if fmt == "json":
             state["rng"] = [state["rng"][0], list(state["rng"][1]), state["rng"][2]]
             with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as out:
-                json.dump(state, out, ensure_ascii=False, separators=(",", ":"))
+                _write_json(state, out)
         elif fmt == "pickle":
             with gzip.open(path, "wb", compresslevel=1) as out:
                 pickle.dump(state, out, protocol=5)
         else:
             raise ValueError(f"unknown snapshot format {fmt!r}: 'pickle' or 'json'")
+
+
+def _write_json(state: dict, out) -> None:
+    """``json.dump(state)``, one document at a time through the C encoder (``json.dump``
+    itself falls back to the pure-Python encoder, several times slower)."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    out.write("{")
+    for i, (key, value) in enumerate(state.items()):
+        out.write(("," if i else "") + dumps(key) + ":")
+        if key in ("docs", "tombstones"):
+            out.write("{")
+            for j, (route, docs) in enumerate(value.items()):
+                out.write(("," if j else "") + dumps(route) + ":[")
+                for start in range(0, len(docs), 1000):
+                    out.write(("," if start else "") + ",".join(map(dumps, docs[start:start + 1000])))
+                out.write("]")
+            out.write("}")
+        else:
+            out.write(dumps(value))
+    out.write("}")
 
 
 def _read(path) -> dict:
@@ -125,13 +145,11 @@ def load(path):
             world.tombstones[route].update((t["id"], t) for t in tombstones)
         user = state.get("user")
         world.user = world.docs["users"].get(user) if user else None
-        rebuild = getattr(world, "rebuild_derived", None)
-        if callable(rebuild):              # caches kept by the FTTH modules, if they keep any
-            rebuild()
-        return world
     finally:
         if gc_was_enabled:
             gc.enable()
+    settle(world)
+    return world
 
 
 def describe(path) -> dict:
