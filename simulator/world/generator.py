@@ -446,10 +446,12 @@ def plan_city(city: City, n_ctos: int, profile: Profile, rng: random.Random,
     n_condos = max(1, round(n_ctos / profile.ctos_per_condo)) if n_ctos >= 20 else 0
     forced: dict = {}
     taken_blocks: set = set()
-    for _ in range(n_condos * 4):
+    for attempt in range(n_condos * 4):
         if len(plan.condos) == n_condos:
             break
         i0, j0 = rng.randrange(nx - 1), rng.randrange(ny - 1)
+        if demo and attempt == 0:          # the README's example point lies inside it
+            i0, j0 = nx // 2 - 1, ny // 2 - 1
         blocks = {(i0 + a, j0 + b) for a in (-1, 0, 1, 2) for b in (-1, 0, 1, 2)}
         if blocks & taken_blocks:
             continue

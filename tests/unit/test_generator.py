@@ -224,6 +224,8 @@ def test_feasibility_at_the_demo_point(demo):
     assert found["viableBoxes"][0]["distance"] <= 150
     by_pole = feasibility.pole(demo, DEMO_POINT["lat"], DEMO_POINT["lng"])
     assert by_pole["pole"] is not None and by_pole["viable"]
+    condos = feasibility.condominiums(demo, DEMO_POINT["lat"], DEMO_POINT["lng"])
+    assert condos["viable"] and condos["horizontalCondominiums"][0]["boxes"]
     far = feasibility.radius(demo, -27.70, -48.40, 150)
     assert not far["viable"] and not far["boxes"]
 
