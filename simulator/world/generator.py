@@ -45,6 +45,7 @@ M_PER_DEG = 6378100.0 * math.pi / 180.0      # metres per degree of latitude (ge
 BLOCK_M = 120.0                              # street grid: block edge (m)
 POLE_STEP = 3                                # poles per block edge: corner + 2 (every 40 m)
 CTO_SITES_PER_CELL = 1.4                     # CTOs per grid cell (240 m of street): one / 170 m
+CLIENTS_PER_CTO = 8.4                        # ≈ 14.8 service ports × 57 % taken (ftth-domain §5.2)
 LIT_PONS_PER_OLT = 70                        # ≈ 55 % of an OLT's 128 PONs in use
 DROP_MAX_M = 200.0
 
@@ -371,8 +372,9 @@ class Grid:
 
 
 class Cto:
-    __slots__ = ("site", "pole", "x", "y", "ports", "state", "group", "leg", "condo", "name",
-                 "id", "splitter", "splitter_type", "out_power")
+    """A CTO site: where it hangs, how many service ports it has, what state it is in."""
+
+    __slots__ = ("site", "pole", "x", "y", "ports", "state", "group", "leg", "condo")
 
     def __init__(self, site, pole, x, y):
         self.site, self.pole, self.x, self.y = site, pole, x, y
@@ -380,10 +382,7 @@ class Cto:
         self.state = "ok"           # ok | draft | planned (not implanted) | full | empty
         self.group = None
         self.leg = 0                # output of the upstream splitter feeding it (0-based)
-        self.condo = None
-        self.name = ""
-        self.id = self.splitter = self.splitter_type = None
-        self.out_power = None       # calculated power at the service splitter's outputs
+        self.condo = None           # index of the gated community it stands in
 
 
 class Group:
@@ -396,7 +395,7 @@ class Group:
         self.kind = kind            # "oct" (1:8 primary) | "quad" (1:4) | "fbt" (2 × 70/30 → 1:4)
         self.ctos = ctos
         self.ceos: list = []        # corners (i, j): one, or three for an FBT trunk
-        self.building = None        # (x, y) of a building fed by the primary's last output
+        self.building = None        # a building fed by the primary's last output: its (x, y)
         self.pop = self.olt = self.slot = self.pon = None
         self.outage = False
         self.index = 0
@@ -412,6 +411,10 @@ class CityPlan:
         self.used_corners: set = set()
         self.street_offset = 0
         self.hood_offset = 0
+        # filled while building: the project document, pole ids and coordinates by index
+        self.project: dict | None = None
+        self.pole_ids: list = []
+        self.pole_coords: list = []
 
 
 def _nearest_free_corner(grid: Grid, used: set, x: float, y: float) -> tuple[int, int]:
@@ -506,7 +509,7 @@ def plan_city(city: City, n_ctos: int, profile: Profile, rng: random.Random,
             octs += 1
         group = Group(kind, ctos[k:k + size])
         if kind == "oct" and size == 7 and octs - 1 in building_at:
-            group.building = True
+            group.building = (0.0, 0.0)          # placed next to its CEO below
         group.index = len(plan.groups)
         for leg, cto in enumerate(group.ctos):
             cto.group, cto.leg = group, leg
@@ -597,8 +600,6 @@ def plan_network(profile: Profile, rng: random.Random, demo: bool) -> list[CityP
         plans.append(plan_city(city, n_ctos, profile, rng, centre, demo))
     return plans
 
-
-CLIENTS_PER_CTO = 8.4
 
 
 # ---- emitters: the same documents, through the rules or straight into the store --------------
@@ -750,14 +751,25 @@ class FastEmitter(ApiEmitter):
 
     # -- elements ------------------------------------------------------------------------
     def pole(self, body: dict, earlier: list[str]) -> dict:
-        self.now = self.mint.stamp()
-        doc = self._stamp("poles", self._new("poles", {**body, "adjacents": list(earlier)}))
-        store(self.world, "poles", doc)
+        """Poles.create with ``adjacents`` = the neighbours built before it, which the
+        adjacency mirror then extends with this pole (a literal: one call per pole)."""
+        assert body.keys() <= _POLE_BODY, sorted(body.keys() - _POLE_BODY)
+        self.now = now = self.mint.stamp()
+        licensing = body.get("licensing") or {}
+        doc = {"usable": body.get("usable", True), "adjacents": list(earlier),
+               "licensing": {"status": licensing.get("status", 0),
+                             "protocol": licensing.get("protocol")},
+               "address": None, "observation": "", "color": None, "tags": [],
+               "coords": body["coords"], "poleType": body["poleType"], "name": body["name"],
+               "id": self.mint.new_id(), "kind": "Pole", "createdAt": now, "updatedAt": now,
+               "creatorData": self.creator()}
         poles = self.world.docs["poles"]
+        poles[doc["id"]] = doc
+        self.world._index("poles", doc, add=True)
         for other in earlier:
             neighbour = poles[other]
             neighbour["adjacents"] = neighbour["adjacents"] + [doc["id"]]
-            neighbour["updatedAt"] = self.now
+            neighbour["updatedAt"] = now
         return doc
 
     def box(self, route: str, body: dict) -> dict:
@@ -903,6 +915,7 @@ class FastEmitter(ApiEmitter):
         return prop
 
 
+_POLE_BODY = frozenset({"coords", "poleType", "name", "licensing", "usable"})
 _PROPERTY_BODY = frozenset({"project", "box", "connector", "port", "coords", "name", "address",
                             "potencyRead", "tags", "observation", "client"})
 
@@ -918,6 +931,8 @@ HOT_DEFAULTS = {
                "orientationA": None, "orientationB": None, "color": None, "tags": [],
                "poles": [], "ducts": [], "index": None},
     "fibers": {"name": None, "observation": None, "connectors": [], "isDrop": False},
+    "poles": {"usable": True, "adjacents": [], "licensing": {"status": 0, "protocol": None},
+              "address": None, "observation": "", "color": None, "tags": []},
 }
 
 
@@ -942,6 +957,7 @@ class Generator:
         self.progress = progress
         self.rng = random.Random(world.rng.getrandbits(64))     # decisions; ids use world.rng
         self.api_user = world.user
+        self.drop_connector_loss = world.settings["dropConnectorLoss"]
         self.code = 100000
         self.stats = {"clients": 0}
 
@@ -1023,7 +1039,6 @@ class Generator:
             "lat": centre[1], "lng": centre[0], "defaultPonPotency": 3.0,
             "drop": {"maxSize": DROP_MAX_M, "type": {"cableType": self.types["drop"]["id"]}},
             "area": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}})
-        self.project = project
         plan.project = project
         emit.project(project, self.types["drop"])
 
@@ -1276,47 +1291,6 @@ class Generator:
                               % len(NEIGHBOURHOODS)]
         return f"{k} {name}, {number} - {hood}, {plan.city.name} - {plan.city.uf}"
 
-    def _client(self, plan: CityPlan, state: str, certified: bool, tags: list) -> dict:
-        rng = self.rng
-        self.code += 1 if rng.random() > 0.04 else rng.randint(2, 40)   # gaps: old contracts
-        code = str(self.code)
-        first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
-        name = f"{first} {rng.choice(SURNAMES)} {last}"
-        if state == "reserved":
-            onu = {"user_PPPoE": "", "serial_number": "", "mac_address": ""}
-        else:
-            vendor, oui = ONU_VENDORS[rng.randrange(len(ONU_VENDORS))]
-            mac = rng.getrandbits(24)
-            onu = {"user_PPPoE": f"{_LOGIN[first]}.{_LOGIN[last]}{code[-4:]}",
-                   "serial_number": f"{vendor}{rng.getrandbits(32):08X}",
-                   "mac_address": f"{oui}:{mac >> 16:02X}:{(mac >> 8) & 255:02X}:{mac & 255:02X}"}
-        body = {"code": code, "name": name, "implanted": state != "reserved",
-                "certified": certified, "status": 1 if state == "error" else 0, "onu": onu}
-        if tags:
-            body["tags"] = tags
-        return body
-
-    def _reading(self, state: str, calculated: float):
-        if state in ("ok",):
-            return round(calculated + max(-1.8, min(1.8, self.rng.gauss(0.0, 0.6))), 2)
-        if state == "drifting":
-            return round(calculated - self.rng.uniform(2.3, 6.0), 2)
-        return None
-
-    def _state(self, cto_state: str, outage: bool) -> str:
-        if cto_state == "planned":
-            return "reserved"
-        r = self.rng.random()
-        if r < 0.008:
-            return "orphan"              # a client-less property still holding its port
-        if r < 0.10:
-            return "reserved"
-        if outage:
-            return "error"
-        r = self.rng.random()
-        return ("error" if r < 0.04 else "unread" if r < 0.07 else "drifting" if r < 0.10
-                else "ok")
-
     def _occupied(self, cto: Cto, blocked: list, plan: CityPlan) -> list[int]:
         free = [p for p in range(1, cto.ports + 1) if p - 1 not in blocked]
         if cto.state in ("draft", "empty"):
@@ -1341,6 +1315,7 @@ class Generator:
         else:
             lo_x, lo_y, hi_x, hi_y = 2.0, 2.0, W - 2.0, H - 2.0
         drop_t = self.types["drop"]
+        losses = [self._element_loss(stype, i) for i in range(cto.ports)]
         for port in self._occupied(cto, blocked, plan):
             side = 1 if rng.random() < 0.5 else 0
             offset = rng.uniform(9.0, 16.0) * (1 if side else -1)
@@ -1354,29 +1329,48 @@ class Generator:
                 y = min(max(cto.y + u, lo_y), hi_y)
                 along = y
             xy = grid.lnglat(x, y)
-            self._property(plan, box, splitter, stype, port, xy,
+            self._property(plan, box, splitter, losses, port, xy,
                            self.address(plan, kind, street, along, side), loss_in, launch,
                            outage, cto.state, drop_t)
 
-    def _property(self, plan, box, splitter, stype, port, xy, address, loss_in, launch, outage,
-                  box_state, drop_t, name=None) -> None:
+    def _property(self, plan, box, splitter, losses, port, xy, address, loss_in, launch,
+                  outage, box_state, drop_t, name=None) -> None:
+        """One occupied port: the client's state, its read power, the reservation body.
+        Runs once per client, hence one flat function (``losses``: dB per output port)."""
         rng = self.rng
-        state = self._state(box_state, bool(outage))
-        # network.measure of a straight drop (one segment, no slack), inlined: it runs per client
-        a, b = box["coords"], xy or box["coords"]
+        random = rng.random
+        # the client's state
+        if box_state == "planned":
+            state = "reserved"
+        else:
+            r = random()
+            if r < 0.008:
+                state = "orphan"         # a client-less property still holding its port
+            elif r < 0.10:
+                state = "reserved"
+            elif outage:
+                state = "error"
+            else:
+                r = random()
+                state = ("error" if r < 0.04 else "unread" if r < 0.07 else
+                         "drifting" if r < 0.10 else "ok")
+        # network.measure of a straight drop (one segment, no slack), inlined
+        a = box["coords"]
+        b = xy or a
         base_loss = drop_t.get("base_loss") or 0.0
         ground = distance_m(a[0], a[1], b[0], b[1])
         length = round(ground, 2)
         drop = {"ground_length": length, "altitude_length": 0, "length": length,
                 "loss": round(ground / 1000.0 * base_loss, 4)}
-        loss = loss_in + self._element_loss(stype, port - 1) + length / 1000.0 * base_loss
-        calculated = round(launch - loss - self.world.settings["dropConnectorLoss"], 2)
+        # optics.calculated_power of the port, in the same order of additions
+        loss = loss_in + losses[port - 1] + length / 1000.0 * base_loss
+        calculated = round(launch - loss - self.drop_connector_loss, 2)
         client_tags = list(outage)
         prop_tags = list(outage)
-        if state != "orphan" and rng.random() < 0.02:
+        if state != "orphan" and random() < 0.02:
             client_tags.append(self.tags["Empresarial"])
             prop_tags.append(self.tags["Empresarial"])
-        elif state in ("ok", "drifting") and rng.random() < 0.005:
+        elif (state == "ok" or state == "drifting") and random() < 0.005:
             client_tags.append(self.tags["Cliente VIP"])
         body = {"project": plan.project["id"], "box": box["id"], "connector": splitter["id"],
                 "port": port}
@@ -1385,14 +1379,38 @@ class Generator:
         if name is not None:
             body["name"] = name
         body["address"] = address
-        body["potencyRead"] = self._reading(state, calculated)
+        if state == "ok":
+            body["potencyRead"] = round(calculated + max(-1.8, min(1.8, rng.gauss(0.0, 0.6))), 2)
+        elif state == "drifting":
+            body["potencyRead"] = round(calculated - rng.uniform(2.3, 6.0), 2)
+        else:
+            body["potencyRead"] = None
         if prop_tags:
             body["tags"] = prop_tags
         if state == "orphan":
             body["observation"] = "Contrato encerrado; imóvel mantido na porta"
         else:
-            body["client"] = self._client(plan, state, state != "reserved" and rng.random() < 0.35,
-                                          client_tags)
+            reserved = state == "reserved"
+            certified = not reserved and random() < 0.35
+            self.code += 1 if random() > 0.04 else rng.randint(2, 40)   # gaps: old contracts
+            code = str(self.code)
+            choice = rng.choice
+            first, last = choice(FIRST_NAMES), choice(SURNAMES)
+            client = {"code": code, "name": f"{first} {choice(SURNAMES)} {last}",
+                      "implanted": not reserved, "certified": certified,
+                      "status": 1 if state == "error" else 0}
+            if reserved:
+                client["onu"] = {"user_PPPoE": "", "serial_number": "", "mac_address": ""}
+            else:
+                vendor, oui = ONU_VENDORS[rng.randrange(len(ONU_VENDORS))]
+                mac = rng.getrandbits(24)
+                client["onu"] = {
+                    "user_PPPoE": f"{_LOGIN[first]}.{_LOGIN[last]}{code[-4:]}",
+                    "serial_number": f"{vendor}{rng.getrandbits(32):08X}",
+                    "mac_address": f"{oui}:{mac >> 16:02X}:{(mac >> 8) & 255:02X}:{mac & 255:02X}"}
+            if client_tags:
+                client["tags"] = client_tags
+            body["client"] = client
             self.stats["clients"] += 1
         self.emit.property(body, box, splitter, port, drop)
 
@@ -1401,8 +1419,9 @@ class Generator:
         units = [f"Apto {floor}{unit:02d}" for floor in range(1, 9) for unit in range(1, 5)]
         k = round(16 * rng.betavariate(*self.profile.take))
         ports = sorted(rng.sample(range(1, 17), k))
+        losses = [self._element_loss(stype, i) for i in range(16)]
         for port, unit in zip(ports, sorted(rng.sample(units, k))):
-            self._property(plan, building, splitter, stype, port, None,
+            self._property(plan, building, splitter, losses, port, None,
                            f"{building['address']}, {unit}", loss_in, launch, [], "ok",
                            self.types["drop"], name=unit)
 
