@@ -12,11 +12,12 @@
 2. The same wrk run against Stoplight Prism (pinned in benchmarks/package.json; run
    ``npm ci`` in benchmarks/ once) serving a canned answer of the same size from
    benchmarks/prism-radius.yaml — a contract mock's speed for reference — and the ratio.
-3. Reservations: wrk POSTs ``/api/v2/properties`` with ``auto_connect`` into random boxes
-   that had free ports (unique client codes per request), then checks through the API that
-   no port was sold twice: every property's (splitter, port) is unique, each splitter's
-   ``connectables.output`` holds that property's drop fibre, and the number of new
-   properties equals the 201s wrk counted; ``/__ozsim/invariants`` must answer 200.
+3. Reservations: wrk POSTs ``/api/v2/properties`` with ``auto_connect`` into random CTOs
+   (every CTO not in design; unique client codes per request; full boxes answer 422), then
+   checks through the API that no port was sold twice: on every box the run touched, each
+   property's (splitter, port) is unique and the splitter's ``connectables.output`` holds
+   that property's drop fibre; the number of new properties matches the 201s wrk counted;
+   ``/__ozsim/invariants`` must answer 200.
 
 Needs ``wrk`` (Debian: ``apt-get update && apt-get install -y wrk``).
 """
@@ -86,37 +87,39 @@ def _post(base: str, key: str, path: str, body: dict):
         return response.status, json.loads(response.read() or b"null")
 
 
-def _all(base: str, key: str, route: str, flt: list) -> list[dict]:
+def _all(base: str, key: str, route: str, flt: list, select: str | None = None) -> list[dict]:
     rows, start = [], 0
     while True:
-        page = get_json(f"{base}/api/v2/{route}", key,
-                        {"filter": json.dumps(flt), "limit": 500, "start": start})
+        params = {"filter": json.dumps(flt), "limit": 1000, "start": start}
+        if select:
+            params["select"] = select
+        page = get_json(f"{base}/api/v2/{route}", key, params)
         rows += page["rows"]
         if not page.get("hasNextPage"):
             return rows
         start += len(page["rows"])
 
 
-def sellable_boxes(base: str, key: str, areas, want: int = 300, seed: int = 3) -> list[str]:
-    """Ids of boxes with free ports, found through feasibility queries at random points."""
-    rng = random.Random(seed)
-    found: dict[str, int] = {}
-    for _ in range(want * 4):
-        w, s, e, n = rng.choice(areas)
-        answer = get_json(f"{base}/api/v2/ftth-viability/radius", key,
-                          {"lat": rng.uniform(s, n), "lng": rng.uniform(w, e), "radius": 150})
-        for box in answer["viableBoxes"]:
-            found[box["id"]] = box["availablePorts"]
-        if len(found) >= want:
-            break
-    return sorted(found)[:want]
+def service_boxes(base: str, key: str) -> list[str]:
+    """Ids of every CTO (hierarchy level 3) that is not in design: where clients are sold."""
+    flt = [{"property": "hierarchyLevel", "operator": "=", "value": 3},
+           {"property": "draft", "operator": "=", "value": False}]
+    return sorted(b["id"] for b in _all(base, key, "boxes", flt, select="id"))
 
 
-def reservation_run(base: str, key: str, areas, duration: int, threads: int = 2,
+def _total(base: str, key: str, route: str) -> int:
+    return get_json(f"{base}/api/v2/{route}", key, {"limit": 1})["total"]
+
+
+def _chunks(items: list, n: int = 200):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def reservation_run(base: str, key: str, duration: int, threads: int = 2,
                     connections: int = 8) -> dict:
-    boxes = sellable_boxes(base, key, areas)
-    before = {b: len(_all(base, key, "properties", [{"property": "box", "operator": "=",
-                                                      "value": b}])) for b in boxes}
+    boxes = service_boxes(base, key)
+    before = _total(base, key, "properties")
     run = f"{int(time.time()) % 100000}"
     script = write_lua(RESERVE_LUA, key=key, boxes=", ".join(f'"{b}"' for b in boxes), seed=5,
                        run=run)
@@ -124,29 +127,36 @@ def reservation_run(base: str, key: str, areas, duration: int, threads: int = 2,
         result = run_wrk(base, script, threads, connections, duration)
     finally:
         os.unlink(script)
-    # no port sold twice: check every touched box through the API
-    sold, problems, new = set(), [], 0
-    for box in boxes:
-        props = _all(base, key, "properties", [{"property": "box", "operator": "=", "value": box}])
-        splitters = {s["id"]: s for s in _all(base, key, "splitters",
-                                               [{"property": "parent", "operator": "=",
-                                                 "value": box}])}
-        new += len(props) - before[box]
-        for prop in props:
-            for c in prop.get("connections") or ():
-                slot = (c["id"], c["port"])
-                if slot in sold:
-                    problems.append(f"port {c['port']} of splitter {c['id']} sold twice")
-                sold.add(slot)
-                held = splitters[c["id"]]["connectables"]["output"][c["port"] - 1]
-                if held != c["fiber"]:
-                    problems.append(f"splitter {c['id']} port {c['port']} holds {held}, "
-                                    f"property {prop['id']} says {c['fiber']}")
+    new = _total(base, key, "properties") - before
+    problems = []
     # wrk stops counting at the deadline: up to one request per connection may still be
     # served after it, so the API can show a few more reservations than wrk saw answered
     if not result["created"] <= new <= result["created"] + connections:
         problems.append(f"wrk counted {result['created']} reservations, the API shows {new}")
-    result["in_flight_at_stop"] = new - result["created"]
+    # no port sold twice: every property on the boxes the benchmark touched, against the
+    # splitters' connectables, read back through the API
+    mine = _all(base, key, "properties", [{"property": "address", "operator": "=",
+                                           "value": f"Benchmark {run}"}])
+    touched = sorted({p["box"] for p in mine})
+    props = [p for chunk in _chunks(touched)
+             for p in _all(base, key, "properties", [{"property": "box", "operator": "in",
+                                                      "value": chunk}])]
+    splitters = {s["id"]: s for chunk in _chunks(touched)
+                 for s in _all(base, key, "splitters", [{"property": "parent", "operator": "in",
+                                                         "value": chunk}])}
+    sold = set()
+    for prop in props:
+        for c in prop.get("connections") or ():
+            slot = (c["id"], c["port"])
+            if slot in sold:
+                problems.append(f"port {c['port']} of splitter {c['id']} sold twice")
+            sold.add(slot)
+            held = splitters[c["id"]]["connectables"]["output"][c["port"] - 1]
+            if held != c["fiber"]:
+                problems.append(f"splitter {c['id']} port {c['port']} holds {held}, "
+                                f"property {prop['id']} says {c['fiber']}")
+    if len(mine) != new:
+        problems.append(f"{new} new properties, {len(mine)} carry this run's address")
     request = urllib.request.Request(base + "/__ozsim/invariants", headers={"Authorization": key})
     try:
         with urllib.request.urlopen(request, timeout=600) as response:
@@ -154,8 +164,11 @@ def reservation_run(base: str, key: str, areas, duration: int, threads: int = 2,
     except urllib.error.HTTPError as exc:
         invariants = exc.code
         problems.append(f"/__ozsim/invariants answered {exc.code}: {exc.read()[:300]!r}")
-    result.update(boxes=len(boxes), new_properties=new, problems=problems,
-                  invariants=invariants, reservations_per_s=result["created"] / result["seconds"])
+    result.update(boxes=len(boxes), touched_boxes=len(touched), checked_properties=len(props),
+                  new_properties=new, problems=problems, invariants=invariants,
+                  in_flight_at_stop=new - result["created"],
+                  reservations_per_s=result["created"] / result["seconds"],
+                  attempts_per_s=result["requests"] / result["seconds"])
     return result
 
 
@@ -188,14 +201,15 @@ def main(argv=None) -> int:
         results["ozsim"] = radius_run(ozsim.base, key, areas, args.duration)
         print(describe("ozsim radius", results["ozsim"]), flush=True)
         if not args.skip_reservations:
-            r = results["reservations"] = reservation_run(ozsim.base, key, areas, args.duration)
+            r = results["reservations"] = reservation_run(ozsim.base, key, args.duration)
             print(f"{'ozsim reservations':<22} {r['reservations_per_s']:>9.1f} reservations/s "
-                  f"({r['created']} created, {r['full']} refused as full, {r['other']} other) "
-                  f"into {r['boxes']} boxes; p50 {r['p50_ms']:.2f} ms p99 {r['p99_ms']:.2f} ms",
-                  flush=True)
+                  f"({r['created']} created, {r['full']} refused: box full, {r['other']} other; "
+                  f"random boxes among {r['boxes']:,} CTOs); p50 {r['p50_ms']:.2f} ms "
+                  f"p99 {r['p99_ms']:.2f} ms", flush=True)
             verdict = "no port sold twice" if not r["problems"] else "; ".join(r["problems"][:5])
-            print(f"{'':<22} check: {verdict}; /__ozsim/invariants → {r['invariants']}",
-                  flush=True)
+            print(f"{'':<22} check of {r['checked_properties']:,} properties on "
+                  f"{r['touched_boxes']:,} boxes: {verdict}; /__ozsim/invariants → "
+                  f"{r['invariants']}", flush=True)
     if not args.skip_prism:
         prism = prism_run(areas, args.duration)
         if prism is not None:
