@@ -38,6 +38,7 @@ from . import network
 from .geo import distance_m
 from .catalogue import DEMO_API_KEY, frozen_clock, new_world
 from .model import RESOURCES
+from .world import EMPTY, compact
 
 SIZES = ("empty", "demo", "small", "mid", "large", "top")
 
@@ -604,16 +605,19 @@ def plan_network(profile: Profile, rng: random.Random, demo: bool) -> list[CityP
 
 # ---- emitters: the same documents, through the rules or straight into the store --------------
 
-def store(world, route: str, doc: dict) -> None:
+def store(world, route: str, doc: dict) -> dict:
     """``World.insert`` for a document that already has its id, kind, stamps and creator.
 
     ``World.insert`` fills those with ``dict.setdefault(key, expression)``, which evaluates
     ``new_id()`` and ``creator()`` even when the key is present: each call would burn an id, a
     clock tick and 40 RNG bits. This stores the document and maintains every index (equality,
-    spatial, the port ledger) exactly as ``insert`` does after filling the defaults.
+    spatial, the port ledger) exactly as ``insert`` does after filling the defaults. The
+    stored document is a compact copy (``world.compact``): keep using the returned one.
     """
+    doc = compact(route, doc)
     world.docs[route][doc["id"]] = doc
     world._index(route, doc, add=True)
+    return doc
 
 
 def _mutable_keys(route: str) -> list[str]:
@@ -729,7 +733,7 @@ class FastEmitter(ApiEmitter):
         for key in self.mutable[route]:
             if key not in body:
                 default = RESOURCES[route].defaults[key]
-                doc[key] = [] if default == [] else copy.deepcopy(default)
+                doc[key] = EMPTY if default == [] else copy.deepcopy(default)
         doc.update(body)
         return doc
 
@@ -742,10 +746,9 @@ class FastEmitter(ApiEmitter):
         return doc
 
     def flush(self) -> None:
-        docs, index = self.world.docs, self.world._index      # store(), inlined
+        world = self.world
         for route, doc in self.pending:
-            docs[route][doc["id"]] = doc
-            index(route, doc, add=True)
+            store(world, route, doc)
         self.pending.clear()
         self.fiber_docs.clear()
 
@@ -759,13 +762,12 @@ class FastEmitter(ApiEmitter):
         doc = {"usable": body.get("usable", True), "adjacents": list(earlier),
                "licensing": {"status": licensing.get("status", 0),
                              "protocol": licensing.get("protocol")},
-               "address": None, "observation": "", "color": None, "tags": [],
+               "address": None, "observation": "", "color": None, "tags": EMPTY,
                "coords": body["coords"], "poleType": body["poleType"], "name": body["name"],
                "id": self.mint.new_id(), "kind": "Pole", "createdAt": now, "updatedAt": now,
                "creatorData": self.creator()}
         poles = self.world.docs["poles"]
-        poles[doc["id"]] = doc
-        self.world._index("poles", doc, add=True)
+        doc = store(self.world, "poles", doc)
         for other in earlier:
             neighbour = poles[other]
             neighbour["adjacents"] = neighbour["adjacents"] + [doc["id"]]
@@ -802,7 +804,7 @@ class FastEmitter(ApiEmitter):
         is_drop = cable["kind"] == "Drop"
         pending, docs = self.pending, self.fiber_docs
         for n in range(1, cable["fiberNumber"] + 1):
-            fiber = self._stamp("fibers", {"name": None, "observation": None, "connectors": [],
+            fiber = self._stamp("fibers", {"name": None, "observation": None, "connectors": EMPTY,
                                            "isDrop": is_drop, "parent": cable["id"],
                                            "project": cable["project"], "fiberNumber": n})
             pending.append(("fibers", fiber))
@@ -819,7 +821,7 @@ class FastEmitter(ApiEmitter):
         fields["project"] = parent.get("project")
         fields.setdefault("isDrop", bool(stype.get("isDrop")))
         new_id = self.mint.new_id
-        ports = [{"id": new_id(), "index": i, "blocked": False, "tags": [], "observation": None}
+        ports = [{"id": new_id(), "index": i, "blocked": False, "tags": EMPTY, "observation": None}
                  for i in range(n_out)]
         for item in body.get("ports") or ():
             ports[item["index"]]["blocked"] = item["blocked"]
@@ -866,7 +868,7 @@ class FastEmitter(ApiEmitter):
                 "code": client_body["code"], "name": client_body["name"], "observation": None,
                 "implanted": client_body["implanted"], "certified": client_body["certified"],
                 "status": client_body["status"], "cpe": None,
-                "tags": list(client_body.get("tags") or ()),
+                "tags": list(client_body.get("tags") or ()) or EMPTY,
                 "onu": {"user_PPPoE": onu["user_PPPoE"], "serial_number": onu["serial_number"],
                         "mac_address": onu["mac_address"]},
                 "id": client_id, "kind": "FTTHClient", "createdAt": now, "updatedAt": now,
@@ -878,7 +880,7 @@ class FastEmitter(ApiEmitter):
         fiber_id = new_id()
         prop = {"address": get("address"), "name": get("name"), "box": box_id, "pole": None,
                 "client": client_id, "potencyRead": get("potencyRead"),
-                "observation": get("observation"), "tags": list(get("tags") or ()),
+                "observation": get("observation"), "tags": list(get("tags") or ()) or EMPTY,
                 "parent": {"id": box_id} if box["kind"] == "Building" else None,
                 "drop": cable_id, "cables": [cable_id],
                 "connections": [{"id": splitter_id, "kind": "Splitter",
@@ -896,7 +898,7 @@ class FastEmitter(ApiEmitter):
         pending.append(("cables", {
             "boxA": box_id, "boxB": prop_id, "name": f"DROP {box.get('name') or box_id} P{port}",
             "observation": None, "orientationA": None, "orientationB": None, "color": None,
-            "tags": [], "poles": [], "ducts": [], "index": None, "project": project_id,
+            "tags": EMPTY, "poles": EMPTY, "ducts": EMPTY, "index": None, "project": project_id,
             "cableType": ctype["id"], "kind": "Drop", "hierarchyLevel": self.drop_levels[project_id],
             "implanted": True, "fiberNumber": ctype.get("fiberNumber") or 1,
             "looseNumber": ctype.get("looseNumber") or 1,

@@ -5,7 +5,8 @@ the settings, the RNG state, the clock state, the id mint and the API user — a
 that can be derived: equality indexes and spatial indexes are rebuilt on load.
 
 Format (version 1): a gzip stream (level 1) holding one pickle (protocol 5) of plain builtins
-only — dicts, lists, tuples, strings, numbers, booleans, ``None``:
+only — dicts, lists, tuples, strings, numbers, booleans, ``None`` — and the world's shared
+empty list (``world.EMPTY``, named by ``shared_empty``):
 
     {"format": "ozsim-snapshot", "version": 1, "tenant", "seed", "settings",
      "docs": {route: [doc, ...]}, "tombstones": {route: [tombstone, ...]},
@@ -17,8 +18,8 @@ Why pickle and not JSON (measured on the ``mid`` network, ≈ 300 k documents �
 ``json`` module, and it keeps *shared* strings shared — a reference id stored in a million
 documents is one string object after loading, where JSON would allocate a million copies
 and inflate a loaded ``large`` world's memory by hundreds of megabytes. Unpickling is made
-safe with an unpickler that refuses every global: a snapshot can only contain builtin data,
-never code, so loading a hostile file fails instead of executing anything.
+safe with an unpickler that refuses every global but ``shared_empty``: a snapshot can only
+contain builtin data, never code, so loading a hostile file fails instead of executing anything.
 ``load`` also accepts a gzip'd JSON document of the same shape (``.json.gz``), which
 ``save(..., fmt="json")`` writes for people who want to read or diff a snapshot.
 """
@@ -33,6 +34,7 @@ import pickle
 from .clock import Clock, iso, parse_iso
 from .generator import settle, store
 from .model import RESOURCES
+from .world import shared_empty
 
 FORMAT = "ozsim-snapshot"
 VERSION = 1
@@ -44,6 +46,8 @@ class SnapshotError(ValueError):
 
 class _BuiltinsOnly(pickle.Unpickler):
     def find_class(self, module, name):  # noqa: D401 - pickle hook
+        if (module, name) == (shared_empty.__module__, shared_empty.__name__):
+            return shared_empty
         raise SnapshotError(f"a snapshot may only hold plain data; refusing {module}.{name}")
 
 

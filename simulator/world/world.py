@@ -7,10 +7,10 @@ FTTH modules it registers); this module only knows the catalogue in ``model.py``
 from __future__ import annotations
 
 import copy
+import keyword
 import random
 import re
 import threading
-from collections import defaultdict
 
 from . import geo
 from .clock import Clock
@@ -36,6 +36,82 @@ def check_object_id(value, field: str) -> str:
         raise Invalid(f"'{field}' must be a 24-character hexadecimal ObjectId, got {value!r}",
                       "INVALID_OBJECT_ID", field)
     return value
+
+
+# ---- one shared empty list -----------------------------------------------------------------
+class SharedEmpty(list):
+    """``EMPTY``: the one empty list the bulk paths share among their documents.
+
+    Stored containers are never changed in place — every write replaces them
+    (``World.set_fields``) — so a single empty list can stand for millions of ``tags: []``,
+    ``ducts: []`` and ``poles: []``. Should anything try to change it, it refuses (instead
+    of changing every document at once). Copies of it are ordinary empty lists.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("a stored list is replaced, never changed in place (World.set_fields)")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+    def __copy__(self):
+        return []
+
+    def __deepcopy__(self, memo):
+        return []
+
+    def __reduce__(self):
+        return shared_empty, ()
+
+
+EMPTY = SharedEmpty()
+
+
+def shared_empty() -> SharedEmpty:
+    """``EMPTY`` (how a snapshot names it)."""
+    return EMPTY
+
+
+# ---- compact documents ------------------------------------------------------------------
+# CPython lets the instance dicts of one class share a single key table (PEP 412, "key-sharing
+# dictionaries"). A document materialised as an instance's ``__dict__`` is an ordinary
+# ``dict`` — same keys, values, order and behaviour — whose keys are stored once per route:
+# about 280 B for up to 30 keys, where a plain dict takes 464 B (11–21 keys) or 832 B (22–42).
+# The bulk paths (the generator, snapshot loads) store their documents this way; documents
+# written through the API stay plain dicts. Nothing else depends on it.
+_SHARED_KEYS = range(11, 31)        # below 11 keys a plain dict is as small; CPython caps at 30
+_MAKERS: dict[tuple, object] = {}     # (route, keys) -> make(*values)
+_HOLDERS: dict[str, type] = {}        # route -> the class whose instances share its keys
+
+
+def compact(route: str, doc: dict) -> dict:
+    """A key-sharing copy of ``doc`` when that saves memory, else ``doc`` itself."""
+    if len(doc) not in _SHARED_KEYS:
+        return doc
+    keys = tuple(doc)
+    make = _MAKERS.get((route, keys))
+    if make is None:
+        if len(_MAKERS) >= 1000 or not all(
+                isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) for k in keys):
+            return doc
+        make = _MAKERS[(route, keys)] = _maker(route, keys)
+    return make(*doc.values())
+
+
+def _maker(route: str, keys: tuple):
+    """``make(*values) -> dict``: sets the attributes of a bare instance, returns its dict."""
+    holder = _HOLDERS.get(route)
+    if holder is None:
+        holder = _HOLDERS[route] = type(f"{route.title().replace('-', '')}Document", (), {})
+    args = [f"v{i}" for i in range(len(keys))]
+    source = (f"def make({', '.join(args)}):\n    o = new(cls)\n"
+              + "".join(f"    o.{key} = {arg}\n" for key, arg in zip(keys, args))
+              + "    return o.__dict__\n")
+    namespace = {"new": object.__new__, "cls": holder}
+    exec(compile(source, f"<compact {route}>", "exec"), namespace)
+    return namespace["make"]
 
 
 class Access:
@@ -65,9 +141,9 @@ class World:
         self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
         self.docs: dict[str, dict[str, dict]] = {route: {} for route in RESOURCES}
         self.tombstones: dict[str, dict[str, dict]] = {route: {} for route in RESOURCES}
-        self.indexes: dict[tuple, defaultdict] = {
-            (r.route, f): defaultdict(set) for r in RESOURCES.values()
-            for f in r.indexes + ("external_id",)}
+        # equality indexes: value -> the ids of the documents holding it (see _hold)
+        self.indexes: dict[tuple, dict] = {
+            (r.route, f): {} for r in RESOURCES.values() for f in r.indexes + ("external_id",)}
         self.spatial: dict[str, geo.GridIndex] = {
             r.route: geo.GridIndex() for r in RESOURCES.values() if r.point}
         self.behaviours = behaviours()
@@ -123,17 +199,12 @@ class World:
         return doc
 
     def _index(self, route: str, doc: dict, add: bool) -> None:
+        doc_id = doc["id"]
         for field in RESOURCES[route].indexes + ("external_id",):
             value = doc.get(field)
             if value is None or isinstance(value, (dict, list)):
                 continue
-            bucket = self.indexes[(route, field)][value]
-            if add:
-                bucket.add(doc["id"])
-            else:
-                bucket.discard(doc["id"])
-                if not bucket:
-                    del self.indexes[(route, field)][value]
+            (_hold if add else _release)(self.indexes[(route, field)], value, doc_id)
         if route in LEDGER_ROUTES:
             self.ports.note(route, doc, add)
         if route in self.spatial:
@@ -144,7 +215,11 @@ class World:
                 self.spatial[route].remove(doc["id"])
 
     def ids_where(self, route: str, field: str, value) -> set:
-        return self.indexes[(route, field)].get(value, set())
+        """Ids of the documents whose ``field`` equals ``value`` (a set not to be modified)."""
+        held = self.indexes[(route, field)].get(value)
+        if held is None:
+            return set()
+        return {held} if held.__class__ is str else set(held) if held.__class__ is tuple else held
 
     def docs_where(self, route: str, field: str, value) -> list[dict]:
         docs = self.docs[route]
@@ -203,8 +278,7 @@ class World:
                 if field in ("id", "_id"):
                     ids = {v for v in values if v in docs}
                 else:
-                    index = self.indexes[(route, field)]
-                    ids = set().union(*(index.get(v, ()) for v in values))
+                    ids = set().union(*(self.ids_where(route, field, v) for v in values))
                 if best is None or len(ids) < len(best):
                     best = ids
         if best is None:
@@ -305,6 +379,44 @@ class World:
             return item
 
         out[head] = [expand(v) for v in value] if isinstance(value, list) else expand(value)
+
+
+# ---- equality index buckets ----------------------------------------------------------------
+# A value's ids are a bare id string (most values — a client, a drop, a code — are held by one
+# document), a tuple up to SMALL_BUCKET ids (a box's drops and properties), or a set beyond.
+# On `large` a set per value would cost ≈ 0.7 GB more: 216 B for one id, 728 B for 5–19.
+SMALL_BUCKET = 32
+
+
+def _hold(index: dict, value, doc_id: str) -> None:
+    held = index.get(value)
+    if held is None:
+        index[value] = doc_id
+    elif held.__class__ is str:
+        if held != doc_id:
+            index[value] = (held, doc_id)
+    elif held.__class__ is tuple:
+        if doc_id not in held:
+            index[value] = held + (doc_id,) if len(held) < SMALL_BUCKET else {*held, doc_id}
+    else:
+        held.add(doc_id)
+
+
+def _release(index: dict, value, doc_id: str) -> None:
+    held = index.get(value)
+    if held is None:
+        return
+    if held.__class__ is str:
+        if held == doc_id:
+            del index[value]
+    elif held.__class__ is tuple:
+        if doc_id in held:
+            rest = tuple(i for i in held if i != doc_id)
+            index[value] = rest[0] if len(rest) == 1 else rest
+    else:
+        held.discard(doc_id)
+        if len(held) <= SMALL_BUCKET // 2:
+            index[value] = tuple(sorted(held))
 
 
 def _distance_to(doc: dict, prop: str, lng: float, lat: float) -> float:

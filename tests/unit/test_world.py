@@ -1,16 +1,24 @@
-"""The domain core's generic machinery: ids, clock, stamps, indexes, tombstones, tenants."""
+"""The domain core's generic machinery: ids, clock, stamps, indexes, tombstones, tenants,
+and how documents are stored (index buckets, compact documents, the shared empty list)."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
+import pickle
+import sys
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator.world.catalogue import frozen_clock, new_world
 from simulator.world.clock import Clock, parse_iso
 from simulator.world.errors import Invalid, NotFound, RuleViolation
 from simulator.world.query import parse_filter
 from simulator.world.tenants import Tenants
+from simulator.world.world import EMPTY, _hold, _release, compact
 
 
 def test_ids_are_24_hex_deterministic_and_in_creation_order():
@@ -104,3 +112,43 @@ def test_tenants_are_isolated_and_created_once_under_concurrency():
     assert len(tenants.world("two").docs["projects"]) == 0
     fresh = tenants.replace("one")
     assert len(fresh.docs["projects"]) == 0 and tenants.world("one") is fresh
+
+
+# ---- storage: index buckets, compact documents, the shared empty list --------------------
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 2), st.integers(0, 60)), max_size=400))
+def test_index_buckets_hold_exactly_the_ids_added_and_not_removed(ops):
+    """Buckets change shape (id → tuple → set and back); ids_where always equals a model."""
+    index, model = {}, {}
+    for add, value, n in ops:
+        doc_id = f"{n:024x}"
+        (_hold if add else _release)(index, value, doc_id)
+        (model.setdefault(value, set()).add if add else model.setdefault(value, set()).discard)(doc_id)
+        held = index.get(value)
+        got = set() if held is None else {held} if isinstance(held, str) else set(held)
+        assert got == model[value]
+        assert held is None or isinstance(held, str) and len(model[value]) == 1 or \
+            len(held) == len(model[value]) > 1
+
+
+def test_compact_documents_equal_the_originals_and_behave_as_dicts():
+    doc = {f"field{i}": i for i in range(26)} | {"id": "a" * 24, "tags": EMPTY}
+    stored = compact("compact-test", doc)
+    assert stored == doc and type(stored) is dict and list(stored) == list(doc)
+    assert sys.getsizeof(stored) < sys.getsizeof(doc)
+    stored.update(field3="x", extra=1)
+    assert stored["field3"] == "x" and stored["extra"] == 1 and doc["field3"] == 3
+    assert compact("compact-test", {"id": "b" * 24}) == {"id": "b" * 24}     # few keys: as is
+    assert json.loads(json.dumps(stored)) == {**doc, "field3": "x", "extra": 1, "tags": []}
+
+
+def test_the_shared_empty_list_refuses_changes_and_copies_to_plain_lists():
+    for change in (lambda e: e.append(1), lambda e: e.extend([1]), lambda e: e.insert(0, 1),
+                   lambda e: e.__setitem__(slice(0, 0), [1]), lambda e: e.__iadd__([1]),
+                   lambda e: e.sort(), lambda e: e.clear()):
+        with pytest.raises(TypeError):
+            change(EMPTY)
+    assert EMPTY == [] and isinstance(EMPTY, list) and not EMPTY
+    assert type(copy.deepcopy({"t": EMPTY})["t"]) is list and type(EMPTY + [1]) is list
+    assert pickle.loads(pickle.dumps(EMPTY)) is EMPTY
