@@ -48,9 +48,8 @@ def summary(world, route: str, doc: dict) -> dict:
     """The query-independent part of a box (or building) item, cached until it changes."""
     item = world.ports.cache.get(doc["id"])
     if item is None:
-        splitters = [{"id": s["id"], "name": s.get("name"),
-                      "availablePorts": network.available_ports(s)}
-                     for s in network.service_splitters(world, doc["id"])]
+        splitters = [{"id": splitter_id, "name": name, "availablePorts": list(ports)}
+                     for splitter_id, name, ports in world.ports.serving(doc["id"])]
         available = world.ports.available.get(doc["id"], 0)
         draft = bool(doc.get("draft", False))
         reason = ("draft" if draft else "no-service-splitter" if not splitters

@@ -122,17 +122,25 @@ def _cables(world) -> None:
 
 
 def _ledger(world) -> None:
-    """Available-port counters equal a recount, and cached items agree with them."""
-    recount = Counter()
+    """The port ledger equals a recount, and cached items agree with it."""
+    recount: dict[str, list] = {}
     for splitter in world.docs["splitters"].values():
         if is_service(splitter):
-            recount[splitter["parent"]] += len(available_ports(splitter))
-    counted = {k: v for k, v in world.ports.available.items() if v}
-    if counted != {k: v for k, v in recount.items() if v}:
-        wrong = {k for k in set(counted) | set(recount) if counted.get(k, 0) != recount.get(k, 0)}
-        _fail(f"available-port counters disagree with a recount for {sorted(wrong)}: "
-              f"{ {k: (counted.get(k, 0), recount.get(k, 0)) for k in sorted(wrong)} }")
+            index = splitter.get("index")
+            recount.setdefault(splitter["parent"], []).append(
+                ((index is None, index or 0, splitter["id"]),
+                 (splitter["id"], splitter.get("name"), tuple(available_ports(splitter)))))
+    for holder in set(recount) | set(world.ports.available) | set(world.ports.holders()):
+        expected = [entry for _, entry in sorted(recount.get(holder, ()))]
+        if world.ports.serving(holder) != expected:
+            _fail(f"the port ledger of {holder} says {world.ports.serving(holder)}, a recount "
+                  f"{expected}")
+        count = sum(len(ports) for _, _, ports in expected)
+        if world.ports.available.get(holder, 0) != count:
+            _fail(f"the port ledger counts {world.ports.available.get(holder, 0)} available "
+                  f"ports in {holder}, a recount {count}")
     for holder, item in world.ports.cache.items():
-        if isinstance(item, dict) and item.get("availablePorts") != recount.get(holder, 0):
+        count = world.ports.available.get(holder, 0)
+        if isinstance(item, dict) and item.get("availablePorts") != count:
             _fail(f"cached feasibility item of {holder} says {item.get('availablePorts')} "
-                  f"available ports, the recount {recount.get(holder, 0)}")
+                  f"available ports, the ledger {count}")

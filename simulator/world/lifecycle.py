@@ -125,17 +125,16 @@ def _check_port(splitter: dict, port: int, box: dict, world, own_fiber=None) -> 
 
 
 def _first_free(world, box: dict) -> tuple[dict, int]:
-    splitters = network.service_splitters(world, box["id"])
-    if not splitters:
+    """The lowest available port of the box's service splitters, in serving order."""
+    serving = world.ports.serving(box["id"])
+    if not serving:
         raise RuleViolation(f"box {_label(box)} has no service splitter (isDrop: true)",
                             "NO_SERVICE_SPLITTER", "box")
-    if world.ports.available.get(box["id"], 0) > 0:
-        for splitter in splitters:
-            free = network.available_ports(splitter)
-            if free:
-                return splitter, free[0]
+    for splitter_id, _, ports in serving:
+        if ports:
+            return world.docs["splitters"][splitter_id], ports[0]
     raise RuleViolation(f"box {_label(box)} is full: no free, unblocked port on its "
-                        f"{len(splitters)} service splitter(s)", "BOX_FULL", "box")
+                        f"{len(serving)} service splitter(s)", "BOX_FULL", "box")
 
 
 def _drop_path(world, prop: dict, box: dict, drop_poles) -> list[dict]:

@@ -35,42 +35,65 @@ def available_ports(splitter: dict) -> list[int]:
             if fiber is None and not (i < len(ports) and ports[i].get("blocked"))]
 
 
-def service_splitters(world, holder_id: str) -> list[dict]:
-    """The service splitters of a box or building, by ``index`` then creation order."""
-    docs = [s for s in world.docs_where("splitters", "parent", holder_id) if is_service(s)]
-    return sorted(docs, key=lambda s: (s.get("index") is None, s.get("index") or 0, s["id"]))
-
-
 class PortLedger:
-    """Available service-splitter ports per holder (box or building).
+    """The sellable ports of every holder (box or building): its service splitters in serving
+    order (``index``, then creation), each with its available 1-based ports.
 
     ``World._index`` calls ``note`` on every stored write of a splitter, box or building, so
-    the counts follow every path that changes a port (behaviours, generator, snapshot load).
-    ``cache`` holds per-holder values derived from them (feasibility items); an entry is
-    dropped whenever the holder or one of its splitters is written.
+    the ledger follows every path that changes a port (behaviours, generator, snapshot load).
+    ``available`` counts a holder's available ports; ``cache`` holds per-holder values derived
+    from the ledger (feasibility items): an entry is dropped whenever the holder or one of its
+    splitters is written.
     """
 
     def __init__(self):
-        self.available: defaultdict[str, int] = defaultdict(int)
+        self.available: dict[str, int] = {}
         self.cache: dict[str, object] = {}
-        self._shares: dict[str, tuple[str, int]] = {}   # splitter id -> (holder, count)
+        self._served: dict[str, dict[str, tuple]] = {}   # holder -> {splitter: entry}
+        self._holder: dict[str, str] = {}                # service splitter -> its holder
 
     def note(self, route: str, doc: dict, add: bool) -> None:
         if route != "splitters":
             self.cache.pop(doc["id"], None)
             return
+        splitter_id = doc["id"]
         if add:
             holder = doc.get("parent")
-            count = len(available_ports(doc)) if is_service(doc) else 0
-            self._shares[doc["id"]] = (holder, count)
+            if holder is None or not is_service(doc):
+                return
+            index = doc.get("index")
+            entry = ((index is None, index or 0, splitter_id), splitter_id, doc.get("name"),
+                     tuple(available_ports(doc)))
+            self._served.setdefault(holder, {})[splitter_id] = entry
+            self._holder[splitter_id] = holder
+            change = len(entry[3])
         else:
-            holder, count = self._shares.pop(doc["id"], (None, 0))
-            count = -count
-        if holder is not None:
-            self.available[holder] += count
-            if not self.available[holder]:
-                del self.available[holder]
-            self.cache.pop(holder, None)
+            holder = self._holder.pop(splitter_id, None)
+            if holder is None:
+                return
+            served = self._served[holder]
+            change = -len(served.pop(splitter_id)[3])
+            if not served:
+                del self._served[holder]
+        count = self.available.get(holder, 0) + change
+        if count:
+            self.available[holder] = count
+        else:
+            self.available.pop(holder, None)
+        self.cache.pop(holder, None)
+
+    def holders(self):
+        """Every holder with a service splitter."""
+        return self._served.keys()
+
+    def serving(self, holder: str) -> list[tuple[str, str | None, tuple]]:
+        """``[(splitter id, name, available ports)]`` of a holder's service splitters, in
+        serving order (``index``, then creation)."""
+        served = self._served.get(holder)
+        if not served:
+            return []
+        entries = served.values() if len(served) == 1 else sorted(served.values())
+        return [entry[1:] for entry in entries]
 
 
 # ---- wiring: connectables <-> fibre connectors ----------------------------------------------

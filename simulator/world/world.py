@@ -146,6 +146,11 @@ class World:
             (r.route, f): {} for r in RESOURCES.values() for f in r.indexes + ("external_id",)}
         self.spatial: dict[str, geo.GridIndex] = {
             r.route: geo.GridIndex() for r in RESOURCES.values() if r.point}
+        # what _index keeps per route: ((field, its index), ...), the port ledger, a spatial index
+        self._keeps = {route: (tuple((f, self.indexes[(route, f)])
+                                     for f in r.indexes + ("external_id",)),
+                               route in LEDGER_ROUTES, self.spatial.get(route))
+                       for route, r in RESOURCES.items()}
         self.behaviours = behaviours()
         self.ports = PortLedger()           # available service ports per box, see network.py
         self.user: dict | None = None     # the API user actions are attributed to
@@ -200,19 +205,19 @@ class World:
 
     def _index(self, route: str, doc: dict, add: bool) -> None:
         doc_id = doc["id"]
-        for field in RESOURCES[route].indexes + ("external_id",):
+        indexes, ledger, spatial = self._keeps[route]
+        keep = _hold if add else _release
+        for field, index in indexes:
             value = doc.get(field)
-            if value is None or isinstance(value, (dict, list)):
-                continue
-            (_hold if add else _release)(self.indexes[(route, field)], value, doc_id)
-        if route in LEDGER_ROUTES:
+            if value is not None and not isinstance(value, (dict, list)):
+                keep(index, value, doc_id)
+        if ledger:
             self.ports.note(route, doc, add)
-        if route in self.spatial:
-            coords = doc.get("coords")
-            if add and coords:
-                self.spatial[route].insert(doc["id"], coords[0], coords[1])
-            elif not add:
-                self.spatial[route].remove(doc["id"])
+        if spatial is not None:
+            if not add:
+                spatial.remove(doc_id)
+            elif doc.get("coords"):
+                spatial.insert(doc_id, doc["coords"][0], doc["coords"][1])
 
     def ids_where(self, route: str, field: str, value) -> set:
         """Ids of the documents whose ``field`` equals ``value`` (a set not to be modified)."""
