@@ -59,7 +59,13 @@ class Behaviour:
         """Side effects once the document is gone (e.g. unlink it from its parent)."""
 
     def decorate(self, world, doc: dict, out: dict) -> None:
-        """Add computed, read-only fields to a rendered document."""
+        """Complete a rendered document: its computed fields, by default."""
+        out.update(self.computed(world, doc))
+
+    def computed(self, world, doc: dict) -> dict:
+        """The read-only fields derived at read time (``Resource.computed``): rendered, and
+        seen by filters and sorts that name them."""
+        return {}
 
     def ref_targets(self, resource: Resource, field: str):
         """Routes a field may be populated from, or None when it is not a reference."""

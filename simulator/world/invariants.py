@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .lifecycle import connection
 from .network import HOLDERS, WIRED, available_ports, held_fibers, is_service
 
 
@@ -56,13 +57,10 @@ def _ports(world) -> None:
                 continue
             cable = world.docs["cables"][fiber["parent"]]
             prop = world.docs["properties"].get(cable.get("boxB"))
-            expected = [{"id": splitter["id"], "port": i + 1, "fiber": fiber_id}]
-            got = [{k: c.get(k) for k in ("id", "port", "fiber")}
-                   for c in (prop or {}).get("connections") or ()]
-            if prop is None or prop.get("drop") != cable["id"] or got != expected:
+            if prop is None or prop.get("drop") != cable["id"]:
                 _fail(f"port {i + 1} of splitter {splitter['id']} holds drop fiber {fiber_id} "
                       f"of cable {cable['id']}, but property {cable.get('boxB')} does not point "
-                      f"back (drop {(prop or {}).get('drop')}, connections {got})")
+                      f"back (drop {(prop or {}).get('drop')})")
 
 
 def _properties(world) -> None:
@@ -76,25 +74,20 @@ def _properties(world) -> None:
             if client in clients:
                 _fail(f"client {client} sits on properties {clients[client]} and {prop['id']}")
             clients[client] = prop["id"]
-        connections = prop.get("connections") or []
-        if len(connections) > 1 or bool(connections) != bool(prop.get("drop")):
-            _fail(f"property {prop['id']} has drop {prop.get('drop')} and connections "
-                  f"{connections}")
-        for c in connections:
+        c = connection(world, prop)
+        if bool(c) != bool(prop.get("drop")):
+            _fail(f"property {prop['id']} has drop {prop.get('drop')} but its drop fiber is "
+                  f"{'plugged into ' + c['id'] if c else 'in no splitter output'}")
+        if c:
             key = (c["id"], c["port"])
             if key in ports:
                 _fail(f"port {c['port']} of splitter {c['id']} is held by properties "
                       f"{ports[key]} and {prop['id']}")
             ports[key] = prop["id"]
-            splitter = world.docs["splitters"].get(c["id"])
-            if splitter is None or splitter["connectables"]["output"][c["port"] - 1] != c["fiber"]:
-                _fail(f"property {prop['id']} says it holds port {c['port']} of splitter "
-                      f"{c['id']} with fiber {c['fiber']}, but the splitter disagrees")
+            splitter = world.docs["splitters"][c["id"]]
             if not is_service(splitter) or splitter["parent"] != prop.get("box"):
                 _fail(f"property {prop['id']} (box {prop.get('box')}) hangs on splitter "
                       f"{c['id']} of {splitter['parent']} (service: {is_service(splitter)})")
-            if world.docs["fibers"][c["fiber"]]["parent"] != prop["drop"]:
-                _fail(f"property {prop['id']}: fiber {c['fiber']} is not in its drop {prop['drop']}")
 
 
 def _cables(world) -> None:
@@ -113,8 +106,9 @@ def _cables(world) -> None:
         for end in ("boxA", "boxB"):
             if cable.get(end) is None:
                 continue
-            _, box = world.lookup(HOLDERS + ("pops", "properties"), cable[end])
-            if box is None or cable["id"] not in (box.get("cables") or ()):
+            route, box = world.lookup(HOLDERS + ("pops", "properties"), cable[end])
+            listed = [box.get("drop")] if route == "properties" else (box or {}).get("cables")
+            if box is None or cable["id"] not in (listed or ()):
                 _fail(f"cable {cable['id']} ends at {cable[end]} ({end}), which does not list it")
         fibers = world.ids_where("fibers", "parent", cable["id"])
         if len(fibers) != cable["fiberNumber"]:

@@ -204,6 +204,21 @@ def _client_plan(world, value, prop_id: str | None):
     return "link", client
 
 
+def connection(world, prop: dict) -> dict | None:
+    """Where a property is connected — ``{id, kind, name, port, implanted, fiber}`` of the
+    splitter output holding its drop fibre — or None. Derived from the drop at read time."""
+    drop = prop.get("drop")
+    fiber_ids = world.ids_where("fibers", "parent", drop) if drop else ()
+    for fiber_id in fiber_ids:
+        for element_id in world.docs["fibers"][fiber_id]["connectors"]:
+            splitter = world.docs["splitters"].get(element_id)
+            output = splitter["connectables"]["output"] if splitter else ()
+            if fiber_id in output:
+                return {"id": splitter["id"], "kind": "Splitter", "name": splitter.get("name"),
+                        "port": output.index(fiber_id) + 1, "implanted": True, "fiber": fiber_id}
+    return None
+
+
 # ---- writes (only after every check passed) ------------------------------------------------
 
 def _connect(world, prop: dict, target: Target) -> None:
@@ -221,17 +236,15 @@ def _connect(world, prop: dict, target: Target) -> None:
     network.plug(world, splitter, port, fiber["id"])
     world.set_fields("properties", prop, {
         "box": box["id"], "parent": {"id": box["id"]} if target.box_route == "buildings" else None,
-        "drop": cable["id"],
-        "connections": [{"id": splitter["id"], "kind": "Splitter", "name": splitter.get("name"),
-                         "port": port, "implanted": True, "fiber": fiber["id"]}]})
+        "drop": cable["id"]})
 
 
 def _disconnect(world, prop: dict) -> None:
     cable = world.docs["cables"].get(prop.get("drop"))
     if cable is not None:
         network.remove_cable(world, cable)
-    if prop.get("drop") or prop.get("connections"):
-        world.set_fields("properties", prop, {"drop": None, "connections": []})
+    if prop.get("drop"):
+        world.set_fields("properties", prop, {"drop": None})
 
 
 def _attach(world, prop: dict, client: dict) -> None:
@@ -312,7 +325,7 @@ class Properties(Behaviour):
         ins = _instructions(patch)
         client_value = patch.pop("client", MISSING)
         _fields(patch)
-        current = (doc.get("connections") or [None])[0]
+        current = connection(world, doc)
         # what the patch asks of the connection: None (keep it), "disconnect" or "connect"
         splitter, wants = None, None
         if "connector" in ins:
@@ -365,12 +378,14 @@ class Properties(Behaviour):
     def delete(self, world, resource, doc):
         cancel(world, doc)
 
-    def decorate(self, world, doc, out):
+    def computed(self, world, doc: dict) -> dict:
+        """The read-only fields derived from the drop: ``connections``, ``cables`` and
+        ``potencyCalculated`` (filters and sorts see them too)."""
         from .optics import calculated_power
-        out["potencyCalculated"] = calculated_power(world, doc)
-        for connection in out.get("connections") or ():   # the splitter's current name
-            splitter = world.docs["splitters"].get(connection["id"])
-            connection["name"] = splitter.get("name") if splitter else connection["name"]
+        current = connection(world, doc)
+        return {"connections": [current] if current else [],
+                "cables": [doc["drop"]] if doc.get("drop") else [],
+                "potencyCalculated": calculated_power(world, doc, current)}
 
 
 class FtthClients(Behaviour):

@@ -29,6 +29,7 @@ class Resource:
     project_scoped: bool = True                     # carries a `project` field
     writable: bool = True                           # POST/PATCH/DELETE through the API
     tag_type: str | None = None                     # value of Tag.allowedTypes for `tags`
+    computed: tuple = ()                            # read-only fields derived at read time
 
     def fresh_defaults(self) -> dict:
         return copy.deepcopy(self.defaults)
@@ -77,6 +78,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        defaults={"isBalanced": True, "prefix": "Splitter ", "size": 0, "brand": None,
                  "mold": None, "description": None}),
     _r("splitters", "Splitter", tag_type="splitter.ports", indexes=("parent",),
+       computed=("olt", "slot", "pon", "currentPower", "installPower"),
        refs={"parent": BASE_BOXES, "splitterType": ("splitter-types",)},
        immutable=("project",),
        defaults={"implanted": True, "label": None, "observation": None, "index": None,
@@ -159,9 +161,10 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        refs={"project": ("projects",), "box": ("boxes", "buildings"), "pole": ("poles",),
              "client": ("ftth-clients",)},
        list_refs={"tags": ("tags",)}, immutable=("project",),
+       computed=("connections", "cables", "potencyCalculated"),
        defaults={"address": None, "name": None, "box": None, "pole": None, "client": None,
                  "potencyRead": None, "observation": None, "tags": [], "parent": None,
-                 "drop": None, "cables": [], "connections": [], "history": {"clients": []}}),
+                 "drop": None, "history": {"clients": []}}),
     _r("ftth-clients", "FTTHClient", project_scoped=False, tag_type="client", indexes=("code",),
        list_refs={"tags": ("tags",)},
        defaults={"code": None, "name": None, "observation": None, "implanted": False,

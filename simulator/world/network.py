@@ -14,7 +14,7 @@ from collections import defaultdict
 from . import geo
 from .behaviour import Behaviour, Named, Pons
 from .errors import Invalid, RuleViolation
-from .model import BOX_LIKE, RESOURCES
+from .model import BASE_BOXES, BOX_LIKE, RESOURCES
 from .world import check_object_id
 
 WIRED = ("splitters", "connectors", "fusions", "pons")
@@ -276,7 +276,9 @@ def remove_cable(world, cable: dict) -> None:
 
 
 def _link(world, end_id, cable_id: str, add: bool) -> None:
-    route, end = world.lookup(BOX_LIKE, end_id) if end_id else (None, None)
+    """List (or unlist) a cable on the box, building or POP at one of its ends (a property's
+    ``cables`` is derived from its drop)."""
+    route, end = world.lookup(BASE_BOXES, end_id) if end_id else (None, None)
     if end is None:
         return
     cables = [c for c in end.get("cables") or () if c != cable_id] + ([cable_id] if add else [])
@@ -400,9 +402,9 @@ class Splitters(Named):
     def after_delete(self, world, resource, doc):
         _unplug_element(world, "splitters", doc)
 
-    def decorate(self, world, doc, out):
+    def computed(self, world, doc):
         from .optics import splitter_report
-        out.update(splitter_report(world, doc))
+        return splitter_report(world, doc)
 
     @staticmethod
     def client_ports(world, doc: dict) -> dict[int, str]:

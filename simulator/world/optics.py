@@ -10,6 +10,7 @@ a drop adds the field connector (``dropConnectorLoss``). No PON reached → ``No
 from __future__ import annotations
 
 from .network import WIRED, cable_type_loss
+from .query import MISSING
 from .world import ALL_ACCESS
 
 JOINT_TYPES = {"connectors": ("connectorType", "connector-types"),
@@ -92,10 +93,12 @@ def splitter_output_power(world, splitter: dict, i: int) -> float | None:
     return round(launch_power(world, pon) - loss - element_loss(world, "splitters", splitter, i), 2)
 
 
-def calculated_power(world, prop: dict) -> float | None:
-    """Calculated power (dBm) at a property's ONU: through its drop, to a PON."""
-    connections = prop.get("connections") or ()
-    feed = fiber_feed(world, connections[0]["fiber"]) if connections else None
+def calculated_power(world, prop: dict, current: dict | None = MISSING) -> float | None:
+    """Calculated power (dBm) at a property's ONU: through its drop, to a PON (``current``:
+    the property's connection, when the caller has it)."""
+    from .lifecycle import connection
+    current = connection(world, prop) if current is MISSING else current
+    feed = fiber_feed(world, current["fiber"]) if current else None
     if feed is None:
         return None
     pon, loss = feed
@@ -136,9 +139,9 @@ def splitter_report(world, splitter: dict) -> dict:
 
 def olt_pop(world, code: str, access=ALL_ACCESS) -> dict:
     """§8 d: the first property of a client code, its equipment upstream and its powers."""
-    from .lifecycle import property_by_client_code
+    from .lifecycle import connection as connection_of, property_by_client_code
     prop = property_by_client_code(world, code, access)
-    connection = (prop.get("connections") or [None])[0]
+    connection = connection_of(world, prop)
     feed = fiber_feed(world, connection["fiber"]) if connection else None
     up = equipment(world, feed[0] if feed else None) or {}
     splitter = world.docs["splitters"].get(connection["id"]) if connection else None
@@ -149,5 +152,5 @@ def olt_pop(world, code: str, access=ALL_ACCESS) -> dict:
     return {"property": prop["id"], "client": prop.get("client"),
             **{k: named(up.get(k)) for k in ("pop", "olt", "slot", "pon")},
             "splitter": named(splitter), "port": connection["port"] if connection else None,
-            "potencyCalculated": calculated_power(world, prop),
+            "potencyCalculated": calculated_power(world, prop, connection),
             "potencyRead": prop.get("potencyRead")}

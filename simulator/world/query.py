@@ -138,6 +138,10 @@ class Filter:
         """True when any condition (OR groups included) is on ``path``."""
         return _canon(path) in self._props
 
+    def reads(self, fields) -> bool:
+        """True when any condition is on one of ``fields`` or below it (``connections.id``)."""
+        return any(p.split(".", 1)[0] in fields for p in self._props)
+
     def equalities(self) -> dict[str, set]:
         """{property: allowed values} from top-level ``=``/``in`` on plain strings/numbers.
 

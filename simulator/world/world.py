@@ -253,12 +253,18 @@ class World:
              limit: int | None = None, access: Access = ALL_ACCESS):
         """(total, page of documents) — tombstones when the filter constrains ``deletedAt``."""
         filter = filter or parse_filter(None)
+        computed = RESOURCES[route].computed
+        expand = None
         if filter.constrains("deletedAt"):
             candidates = list(self.tombstones[route].values())
         else:
             candidates = self._candidates(route, filter)
             if access.projects is not None and RESOURCES[route].project_scoped:
                 candidates = [d for d in candidates if access.allows(d)]
+            if computed and (filter.reads(computed) or
+                             any(p.split(".", 1)[0] in computed for p, _ in sort or ())):
+                expand = self.behaviours[route].computed     # match and sort on derived fields
+                candidates = [{**d, **expand(self, d)} for d in candidates]
         rows = [d for d in candidates if filter.matches(d)] if filter else candidates
         near = filter.near
         if sort:
@@ -268,6 +274,9 @@ class World:
             rows.sort(key=lambda d: _distance_to(d, prop, lng, lat))
         total = len(rows)
         page = rows[start:] if limit is None else rows[start:start + limit]
+        if expand is not None:
+            docs = self.docs[route]
+            page = [docs[d["id"]] for d in page]
         return total, page
 
     def _candidates(self, route: str, filter: Filter) -> list[dict]:

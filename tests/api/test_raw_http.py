@@ -182,6 +182,24 @@ def test_populate_box_on_properties(prop, populate):
         assert row["client"]["_id"] == net["property"]["client"]
 
 
+def test_filters_and_sorts_see_derived_fields(prop):
+    """A property's ``connections`` and ``cables`` are derived from its drop, a splitter's
+    ``pon``/``currentPower`` from the light path: filters and sorts see them all the same."""
+    http, splitter, created = prop["http"], prop["splitter"], prop["property"]
+    by = lambda path, op, value: [r["id"] for r in http.ok(  # noqa: E731
+        "GET", "properties", params={"filter": where(path, op, value)})["rows"]]
+    assert by("connections.id", "=", splitter["id"]) == [created["id"]]
+    assert by("connections.port", "=", 1) == [created["id"]] and by("connections.port", ">", 1) == []
+    assert by("cables", "=", created["drop"]) == [created["id"]]
+    assert by("connections", "exists", False) == []
+    page = http.ok("GET", "properties", params={"sort": json.dumps(
+        [{"property": "connections.port", "direction": -1}])})
+    assert created["id"] in [r["id"] for r in page["rows"]]
+    unlit = http.ok("GET", "splitters", params={"filter": where("pon", "exists", False)})["rows"]
+    assert [r["id"] for r in unlit] == [splitter["id"]]
+    assert http.ok("GET", "splitters", params={"filter": where("pon", "exists", True)})["total"] == 0
+
+
 def test_property_by_client_code(prop):
     net = prop
     http = net["http"]

@@ -114,3 +114,8 @@ def reserve(world, box: dict, code: str | None = None, **extra) -> dict:
 
 def free_ports(world, box: dict) -> int:
     return world.ports.available.get(box["id"], 0)
+
+
+def connections(world, prop: dict) -> list[dict]:
+    """A property's ``connections`` as the API renders them (derived from its drop)."""
+    return world.render("properties", prop)["connections"]

@@ -11,6 +11,8 @@ from simulator.world import feasibility, generator, optics
 from simulator.world.generator import Profile, build_world
 from simulator.world.model import RESOURCES
 
+from .fixtures import connections
+
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 DEMO_POINT = {"lat": -27.5954, "lng": -48.5480}          # the README's feasibility example
@@ -236,7 +238,7 @@ def test_a_reservation_works_on_the_generated_network(demo):
     before = world.ports.available[box["id"]]
     prop = world.create("properties", {"box": box["id"], "auto_connect": True,
                                        "client": {"code": "NEW-1", "name": "Cliente Novo"}})
-    assert prop["connections"] and world.ports.available.get(box["id"], 0) == before - 1
+    assert connections(world, prop) and world.ports.available.get(box["id"], 0) == before - 1
     world.check_invariants()
 
 

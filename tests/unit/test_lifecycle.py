@@ -9,7 +9,7 @@ from simulator.world import lifecycle
 from simulator.world.errors import Invalid, NotFound, RuleViolation
 from simulator.world.query import parse_filter
 
-from .fixtures import free_ports, north, reserve, splitter, tiny_world
+from .fixtures import connections, free_ports, north, reserve, splitter, tiny_world
 
 
 @pytest.fixture
@@ -42,18 +42,18 @@ def test_reservation_takes_the_first_free_port_and_builds_the_drop(net):
     assert client["code"] == "1001" and client["implanted"] is False and client["status"] == 0
     assert prop["project"] == net.project and prop["box"] == box["id"] and prop["parent"] is None
     assert prop["coords"] == box["coords"]
-    (connection,) = prop["connections"]
+    (connection,) = connections(world, prop)
     assert connection == {"id": spl["id"], "kind": "Splitter", "name": spl["name"], "port": 1,
                           "implanted": True, "fiber": spl["connectables"]["output"][0]}
     drop = world.docs["cables"][prop["drop"]]
-    assert prop["cables"] == [drop["id"]] and drop["id"] in box["cables"]
+    assert world.render("properties", prop)["cables"] == [drop["id"]] and drop["id"] in box["cables"]
     assert drop["kind"] == "Drop" and drop["fiberNumber"] == 1 and drop["length"] == 0
     assert prop["history"]["clients"] == [{"id": client["id"], "code": "1001",
                                            "enter_date": prop["history"]["clients"][0]["enter_date"],
                                            "exit_date": None}]
     assert free_ports(world, box) == 7
     second = reserve(world, box, "1002")
-    assert second["connections"][0]["port"] == 2
+    assert connections(world, second)[0]["port"] == 2
     world.check_invariants()
 
 
@@ -62,7 +62,7 @@ def test_explicit_connector_and_port_derive_box_and_project(net):
     prop = world.create("properties", {"connector": spl["id"], "port": 5,
                                        "client": {"code": "X", "status": "ERROR"}})
     assert prop["box"] == net.ctos[1]["id"] and prop["project"] == net.project
-    assert prop["connections"][0]["port"] == 5
+    assert connections(world, prop)[0]["port"] == 5
     assert world.docs["ftth-clients"][prop["client"]]["status"] == 1
     assert "connector" not in prop and "port" not in prop and "auto_connect" not in prop
     world.check_invariants()
@@ -72,14 +72,14 @@ def test_splitter_order_is_index_then_creation(net):
     world, box = net.world, net.ctos[0]
     second = splitter(world, box, "01/08 A C", isDrop=True, index=0)
     prop = reserve(world, box, "A")
-    assert prop["connections"][0]["id"] == second["id"]
+    assert connections(world, prop)[0]["id"] == second["id"]
 
 
 def test_connection_failures_are_422_and_leave_nothing_behind(net):
     world, box, spl = net.world, net.ctos[0], net.splitters[0]
     reserve(world, box, "A")
     bare = world.create("properties", {"connector": spl["id"], "port": 2})      # no client
-    assert bare["client"] is None and bare["connections"][0]["port"] == 2
+    assert bare["client"] is None and connections(world, bare)[0]["port"] == 2
     world.update("splitters", spl["id"], {"ports": [{"index": 2, "blocked": True}]})
 
     def at(port, **extra):
@@ -132,8 +132,8 @@ def test_force_creates_unconnected_and_never_double_books(net):
     taken = world.create("properties", {"connector": spl["id"], "port": 1, "client": {"code": "A"}})
     forced = world.create("properties", {"connector": spl["id"], "port": 1, "force": True,
                                          "client": {"code": "B"}})
-    assert forced["connections"] == [] and forced["drop"] is None and forced["client"]
-    assert taken["connections"][0]["port"] == 1
+    assert connections(world, forced) == [] and forced["drop"] is None and forced["client"]
+    assert connections(world, taken)[0]["port"] == 1
     refused(world, "PORT_OUT_OF_RANGE", lambda: world.create(
         "properties", {"connector": spl["id"], "port": 99, "force": True}))   # a request error
     world.check_invariants()
@@ -167,7 +167,7 @@ def test_building_property_gets_its_parent(net):
     world = net.world
     prop = reserve(world, net.building, "AP-101")
     assert prop["parent"] == {"id": net.building["id"]} and prop["coords"] == net.building["coords"]
-    assert prop["connections"][0]["id"] == net.building_splitter["id"]
+    assert connections(world, prop)[0]["id"] == net.building_splitter["id"]
     world.check_invariants()
 
 
@@ -180,7 +180,7 @@ def test_detach_and_attach_clients(net):
     world.clock.advance(60)
     world.update("properties", prop["id"], {"client": None})
     assert prop["client"] is None and first in world.docs["ftth-clients"]
-    assert prop["connections"] and free_ports(world, net.ctos[0]) == 7      # still occupies
+    assert connections(world, prop) and free_ports(world, net.ctos[0]) == 7      # still occupies
     (entry,) = prop["history"]["clients"]
     assert entry["exit_date"] > entry["enter_date"]
     world.update("properties", prop["id"], {"client": {"code": "B", "implanted": True}})
@@ -198,33 +198,33 @@ def test_moves_take_the_new_port_and_free_the_old(net):
     prop = reserve(world, net.ctos[0], "A")
     old_drop = prop["drop"]
     world.update("properties", prop["id"], {"port": 4})
-    assert prop["connections"][0]["port"] == 4 and spl["connectables"]["output"][0] is None
+    assert connections(world, prop)[0]["port"] == 4 and spl["connectables"]["output"][0] is None
     assert old_drop not in world.docs["cables"] and prop["drop"] in world.docs["cables"]
     other = reserve(world, net.ctos[0], "B")
-    assert other["connections"][0]["port"] == 1
+    assert connections(world, other)[0]["port"] == 1
     refused(world, "PORT_OCCUPIED", lambda: world.update("properties", prop["id"], {"port": 1}))
     world.update("properties", prop["id"], {"box": net.ctos[1]["id"]})          # box change
-    assert prop["connections"][0]["id"] == net.splitters[1]["id"] and prop["box"] == net.ctos[1]["id"]
+    assert connections(world, prop)[0]["id"] == net.splitters[1]["id"] and prop["box"] == net.ctos[1]["id"]
     assert free_ports(world, net.ctos[0]) == 7 and free_ports(world, net.ctos[1]) == 7
     world.update("properties", prop["id"], {"connector": net.building_splitter["id"], "port": 8})
     assert prop["box"] == net.building["id"] and prop["parent"] == {"id": net.building["id"]}
     world.update("properties", prop["id"], {"connector": None})
-    assert prop["connections"] == [] and prop["drop"] is None and prop["client"]
+    assert connections(world, prop) == [] and prop["drop"] is None and prop["client"]
     assert free_ports(world, net.building) == 8
     world.update("properties", prop["id"], {"auto_connect": True})
-    assert prop["connections"][0]["port"] == 1
+    assert connections(world, prop)[0]["port"] == 1
     world.update("properties", prop["id"], {"auto_connect": True})            # already connected
-    assert prop["connections"][0]["port"] == 1
+    assert connections(world, prop)[0]["port"] == 1
     world.check_invariants()
 
 
 def test_coords_change_remeasures_the_drop(net):
     world = net.world
     prop = reserve(world, net.ctos[0], "A")
-    port = prop["connections"][0]["port"]
+    port = connections(world, prop)[0]["port"]
     world.update("properties", prop["id"], {"coords": north(600, 30), "potencyRead": -20.5})
     drop = world.docs["cables"][prop["drop"]]
-    assert drop["length"] == pytest.approx(30, abs=0.01) and prop["connections"][0]["port"] == port
+    assert drop["length"] == pytest.approx(30, abs=0.01) and connections(world, prop)[0]["port"] == port
     assert prop["potencyRead"] == -20.5
     refused(world, "DROP_TOO_LONG", lambda: world.update(
         "properties", prop["id"], {"coords": north(600, 400)}))
@@ -326,7 +326,7 @@ def test_concurrent_reservations_never_oversubscribe_a_box(net):
     def worker(n):
         barrier.wait()
         try:
-            results.append(reserve(world, box, f"T{n}")["connections"][0]["port"])
+            results.append(connections(world, reserve(world, box, f"T{n}"))[0]["port"])
         except RuleViolation as exc:
             results.append(exc.code)
 

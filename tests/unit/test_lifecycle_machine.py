@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from simulator.world import optics
 from simulator.world.errors import RuleViolation
 
-from .fixtures import tiny_world
+from .fixtures import connections, tiny_world
 
 PORTS = 8
 index = st.integers(0, 10_000)
@@ -88,7 +88,7 @@ class Lifecycle(RuleBasedStateMachine):
         prop = self.expect(error, lambda: self.world.create("properties", {
             "box": self.holders[h]["id"], "auto_connect": True, "client": {"code": code}}))
         if prop:
-            assert prop["connections"][0]["port"] == free[0]
+            assert connections(self.world, prop)[0]["port"] == free[0]
             self.props[prop["id"]] = {"holder": None, "port": None, "client": prop["client"]}
             self.codes[code] = prop["client"]
             self.place(prop["id"], h, free[0])
@@ -218,7 +218,7 @@ class Lifecycle(RuleBasedStateMachine):
         for h, box in enumerate(self.holders):
             assert world.ports.available.get(box["id"], 0) == len(self.free(h))
             outputs = self.splitters[h]["connectables"]["output"]
-            held = {p: world.docs["properties"][i]["connections"][0]["fiber"]
+            held = {p: connections(world, world.docs["properties"][i])[0]["fiber"]
                     for p, i in self.occupied[h].items()}
             assert {p + 1: f for p, f in enumerate(outputs) if f} == held
         for prop_id, state in self.props.items():

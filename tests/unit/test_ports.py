@@ -6,7 +6,7 @@ import pytest
 from simulator.world.errors import Invalid, RuleViolation
 from simulator.world.geo import distance_m
 
-from .fixtures import cable, fiber, free_ports, reserve, splitter, tiny_world, type_id
+from .fixtures import cable, connections, fiber, free_ports, reserve, splitter, tiny_world, type_id
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_blocking_a_port_updates_the_box_count(net):
                                                     {"index": 5, "blocked": True}]})
     assert free_ports(world, box) == 6 and spl["ports"][5]["blocked"] is True
     prop = reserve(world, box, "A")
-    assert prop["connections"][0]["port"] == 2                        # port 1 is blocked
+    assert connections(world, prop)[0]["port"] == 2                        # port 1 is blocked
     world.update("splitters", spl["id"], {"ports": [{"index": 0, "blocked": False}]})
     assert free_ports(world, box) == 6
     world.check_invariants()
@@ -93,7 +93,7 @@ def test_wiring_patch_keeps_fibres_in_step(net):
 def test_a_client_port_cannot_be_rewired(net):
     world, spl = net.world, net.splitters[0]
     prop = reserve(world, net.ctos[0], "A")
-    drop_fiber = prop["connections"][0]["fiber"]
+    drop_fiber = connections(world, prop)[0]["fiber"]
     with pytest.raises(RuleViolation) as occupied:
         world.update("splitters", spl["id"], {"connectables": {
             "input": spl["connectables"]["input"], "output": [None] * 8}})
@@ -180,7 +180,7 @@ def test_drops_are_managed_by_properties(net):
     prop = reserve(world, net.ctos[0], "A")
     drop = world.docs["cables"][prop["drop"]]
     assert drop["kind"] == "Drop" and drop["boxA"] == net.ctos[0]["id"] and drop["boxB"] == prop["id"]
-    assert world.docs["fibers"][prop["connections"][0]["fiber"]]["isDrop"] is True
+    assert world.docs["fibers"][connections(world, prop)[0]["fiber"]]["isDrop"] is True
     with pytest.raises(RuleViolation) as in_use:
         world.delete("cables", drop["id"])
     assert in_use.value.code == "DROP_IN_USE"
