@@ -20,6 +20,8 @@ from .query import MISSING, Filter, get_path, parse_filter, sort_docs
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 LEDGER_ROUTES = ("splitters", "boxes", "buildings")   # writes the port ledger follows
+POLYGON_MODELS = {"project": ("projects", "area"),     # `within` by reference: model -> field
+                  "horizontalCondominium": ("horizontal-condominiums", "polygon")}
 
 DEFAULT_SETTINGS = {
     "defaultRadius": 150.0,          # feasibility radius when the request gives none (m)
@@ -345,6 +347,24 @@ class World:
             raise RuleViolation(f"'{field}' references {value}, which belongs to project {other}, "
                                 f"not {project}", "CROSS_PROJECT_REFERENCE", field)
         return doc
+
+    def polygon(self, model: str, element_id, access: Access = ALL_ACCESS) -> dict:
+        """The GeoJSON polygon a ``within`` filter names by ``{model, id}``: a project's
+        ``area`` or a horizontal condominium's ``polygon``. A reference that cannot be used —
+        unknown model, missing or inaccessible element, no polygon — makes the filter invalid
+        (400), as a malformed polygon would."""
+        route, field = POLYGON_MODELS.get(model, (None, None))
+        if route is None:
+            raise Invalid(f"'within' model {model!r} is not one of "
+                          f"{', '.join(POLYGON_MODELS)}", "INVALID_FILTER", "filter")
+        try:
+            polygon = self.get(route, element_id, access).get(field)
+        except (NotFound, Forbidden) as exc:
+            raise Invalid(f"'within' references {model} {element_id!r}: {exc.message}",
+                          "INVALID_FILTER", "filter") from None
+        if not polygon:
+            raise Invalid(f"{model} {element_id} has no {field}", "INVALID_FILTER", "filter")
+        return polygon
 
     def check_invariants(self) -> None:
         """Raise AssertionError naming the first broken rule of the FTTH model (invariants.py)."""
