@@ -100,16 +100,7 @@ def _render_opts():
 
 
 def _resolve_polygon(model: str, element_id: str):
-    routes = {"project": ("projects", "area"), "region": (None, None),
-              "horizontalCondominium": ("horizontal-condominiums", "polygon")}
-    route, field = routes.get(model, (None, None))
-    if route is None:
-        raise Invalid(f"'within' model {model!r} is not one of project, horizontalCondominium",
-                      "INVALID_FILTER", "filter")
-    polygon = g.world.get(route, element_id, g.access).get(field)
-    if not polygon:
-        raise Invalid(f"{model} {element_id} has no {field}", "INVALID_FILTER", "filter")
-    return polygon
+    return g.world.polygon(model, element_id, g.access)
 
 
 # ---- generic collection routes ------------------------------------------------------------
