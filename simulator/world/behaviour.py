@@ -215,12 +215,29 @@ class Projects(Behaviour):
 
 
 class Users(Behaviour):
-    def prepare_create(self, world, resource, body, access):
-        if body.get("username") and world.ids_where("users", "username", body["username"]):
-            raise RuleViolation(f"username {body['username']!r} is already taken",
+    """Usernames are unique; the key's own API user cannot be deleted; passwords never leave."""
+
+    @staticmethod
+    def _unique(world, values: dict, own_id: str | None = None) -> None:
+        holders = world.ids_where("users", "username", values.get("username")) - {own_id}
+        if values.get("username") and holders:
+            raise RuleViolation(f"username {values['username']!r} is already taken",
                                 "DUPLICATE_USERNAME", "username")
 
+    def prepare_create(self, world, resource, body, access):
+        self._unique(world, body)
+
+    def prepare_update(self, world, resource, doc, patch):
+        self._unique(world, patch, doc["id"])
+
+    def before_delete(self, world, resource, doc):
+        if world.user is not None and doc["id"] == world.user["id"]:
+            raise RuleViolation(f"user {doc['id']} is the API user of this key; the key would "
+                                "act on behalf of nobody", "API_USER_IN_USE")
+        super().before_delete(world, resource, doc)
+
     def decorate(self, world, doc, out):
+        super().decorate(world, doc, out)
         out.pop("password", None)
 
 

@@ -163,8 +163,10 @@ def _drop_type(world, project: dict) -> dict:
 
 
 def _plan(world, prop: dict, ins: dict, route: str | None, box: dict | None,
-          splitter: dict | None, own_fiber=None, force: bool = False) -> Target | None:
-    """Validate a connection of ``prop`` (its would-be fields); None when it asks for none."""
+          splitter: dict | None, own_fiber=None, force: bool = False,
+          cause: str = "box") -> Target | None:
+    """Validate a connection of ``prop`` (its would-be fields); None when it asks for none.
+    ``cause``: the field a too-long drop is blamed on (what the write changed of its route)."""
     if splitter is None and not ins.get("auto_connect"):
         return None
     if box is None:
@@ -185,7 +187,7 @@ def _plan(world, prop: dict, ins: dict, route: str | None, box: dict | None,
     limit = (project.get("drop") or {}).get("maxSize") or 200
     if length > limit and not force:
         raise RuleViolation(f"the drop from box {_label(box)} would be {length:.1f} m, over the "
-                            f"project's drop.maxSize of {limit} m", "DROP_TOO_LONG", "box")
+                            f"project's drop.maxSize of {limit} m", "DROP_TOO_LONG", cause)
     return Target(route, box, splitter, port, poles)
 
 
@@ -296,6 +298,10 @@ class Properties(Behaviour):
         if not access.allows(body):
             raise Forbidden(f"project {body['project']} is outside this key's projects",
                             "PROJECT_FORBIDDEN", "project")
+        if splitter is not None and splitter.get("project") != body["project"]:
+            raise RuleViolation(f"'connector' references splitter {splitter['id']}, which belongs "
+                                f"to project {splitter.get('project')}, not {body['project']}",
+                                "CROSS_PROJECT_REFERENCE", "connector")
         if box is not None:
             body["box"] = box["id"]
             body["parent"] = {"id": box["id"]} if route == "buildings" else None
@@ -306,7 +312,9 @@ class Properties(Behaviour):
         client = _client_plan(world, client_value, None)
         force = ins.get("force", False)
         try:
-            target = _plan(world, body, ins, route, box, splitter, force=force)
+            target = _plan(world, body, ins, route, box, splitter, force=force,
+                           cause=next((f for f in ("drop_poles", "pole") if body.get(f) or
+                                       ins.get(f)), "box"))
         except RuleViolation as exc:
             if not (force and exc.code in FORCEABLE):
                 raise
@@ -362,8 +370,12 @@ class Properties(Behaviour):
                 ins = {**ins, "port": current["port"]}
         target = None
         if wants == "connect":
+            changed = {"box"} if moved else {k for k in ("pole", "coords")
+                                             if k in patch and patch[k] != doc.get(k)}
             target = _plan(world, after, {**ins, "auto_connect": True}, route, box, splitter,
-                           current and current["fiber"], ins.get("force", False))
+                           current and current["fiber"], ins.get("force", False),
+                           cause=next((f for f in ("drop_poles", "box", "pole", "coords")
+                                       if f in ins or f in changed), "box"))
         # ---- writes
         world.set_fields("properties", doc, patch)
         if wants:
@@ -431,6 +443,9 @@ class FtthClients(Behaviour):
 def batch_update(world, route: str, filter, update: dict, access=ALL_ACCESS) -> int:
     """``POST /<route>/batch-update``: set the allowed fields on every match; the count updated."""
     allowed = BATCH_FIELDS[route]
+    if not filter:
+        raise Invalid(f"batch-update of {route} needs a non-empty 'filter': without one it would "
+                      f"change every element of the tenant", "MISSING_FIELD", "filter")
     if not isinstance(update, dict) or not update:
         raise Invalid("'update' must be a non-empty object", "INVALID_FIELD", "update")
     bad = sorted(set(update) - set(allowed))

@@ -163,6 +163,19 @@ def test_drop_length_limit_and_pole_routing(net):
     world.check_invariants()
 
 
+def test_refusals_name_the_field_the_request_got_wrong(net):
+    world, box = net.world, net.ctos[1]
+    near = world.create("properties", {"box": box["id"], "auto_connect": True})
+    moved = refused(world, "DROP_TOO_LONG", lambda: world.update(
+        "properties", near["id"], {"coords": north(500 + 200 + 260)}))
+    assert moved.field == "coords" and near["coords"] == box["coords"]     # nothing changed
+    other = world.create("projects", {"name": "Outro"})
+    wrong = refused(world, "CROSS_PROJECT_REFERENCE", lambda: world.create("properties", {
+        "project": other["id"], "connector": net.splitters[0]["id"], "port": 1}))
+    assert wrong.field == "connector"
+    world.check_invariants()
+
+
 def test_building_property_gets_its_parent(net):
     world = net.world
     prop = reserve(world, net.building, "AP-101")
@@ -302,6 +315,9 @@ def test_batch_update(net):
         assert bad.value.code == "BATCH_FIELD_NOT_ALLOWED" and bad.value.status == 400
     none = parse_filter([{"property": "id", "operator": "=", "value": "e" * 24}])
     assert lifecycle.batch_update(world, "properties", none, {"potencyRead": None}) == 0
+    with pytest.raises(Invalid) as bad:            # no filter: never "update everything"
+        lifecycle.batch_update(world, "properties", parse_filter([]), {"potencyRead": -30.0})
+    assert bad.value.field == "filter" and [p["potencyRead"] for p in props] == [-19.25, -19.25, None]
 
 
 def test_properties_by_client_code(net):

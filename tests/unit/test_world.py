@@ -95,6 +95,21 @@ def test_a_reference_to_the_wrong_kind_is_refused():
     assert err.value.field == "boxType" and "BoxType" in err.value.message
 
 
+def test_usernames_are_unique_and_the_keys_own_user_stays():
+    world = new_world()
+    tech = world.create("users", {"username": "tecnico", "name": "Técnico", "email": "t@x.br",
+                                  "password": "s", "resources": [], "role": None,
+                                  "projects": [], "projectGroups": []})
+    with pytest.raises(RuleViolation) as taken:
+        world.update("users", tech["id"], {"username": world.user["username"]})
+    assert taken.value.code == "DUPLICATE_USERNAME" and tech["username"] == "tecnico"
+    with pytest.raises(RuleViolation) as own:
+        world.delete("users", world.user["id"])
+    assert own.value.code == "API_USER_IN_USE" and world.user["id"] in world.docs["users"]
+    world.delete("users", tech["id"])
+    assert tech["id"] not in world.docs["users"]
+
+
 def test_tenants_are_isolated_and_created_once_under_concurrency():
     built = []
     tenants = Tenants(lambda name: built.append(name) or new_world(name))
