@@ -26,10 +26,22 @@ run: $(STAMP)
 test: $(STAMP) $(NODE_SDK)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
+# requirements.in resolved in a throwaway venv, so nothing installed by hand into .venv can leak
+# into the lock. The lock's pins of packages that requirements.in does not name are kept as
+# constraints (no incidental upgrades); delete such a line to let that package move.
 lock:
-	$(BIN)/python -m pip install --quiet -r requirements.in
-	echo '# Every dependency pinned: generated from requirements.in by `make lock`. Install with `make venv`.' > requirements.lock
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' >> requirements.lock
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PY) -m venv "$$tmp/venv"; \
+	norm() { tr '[:upper:]' '[:lower:]' | tr '_.' '--'; }; \
+	direct=$$(sed -e 's/#.*//' -e 's/[=<>~!;[ ].*//' requirements.in | grep . | norm); \
+	touch requirements.lock; grep -v '^#' requirements.lock | while IFS= read -r pin; do \
+	  printf '%s\n' $$direct | grep -qx "$$(printf '%s' "$${pin%%==*}" | norm)" || echo "$$pin"; \
+	done > "$$tmp/constraints.txt"; \
+	"$$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+	  -r requirements.in -c "$$tmp/constraints.txt"; \
+	{ echo '# Every dependency pinned: generated from requirements.in by `make lock`. Install with `make venv`.'; \
+	  "$$tmp/venv/bin/python" -m pip freeze --exclude-editable | grep -v '^-e'; } > "$$tmp/lock"; \
+	mv "$$tmp/lock" requirements.lock
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

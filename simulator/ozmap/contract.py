@@ -1,8 +1,17 @@
 """Request validation against ``contracts/ozmap.yaml`` (the source of truth for the wire format).
 
-The contract's paths are compiled once into a router (template → regex) and per-operation
-jsonschema validators (Draft 2020-12, ``$ref`` resolved inside the document). Strict mode
-rejects unknown fields; lenient mode drops unknown top-level fields before validating.
+The contract's paths are compiled once into a router (template → regex, indexed by segment
+count and resource name) and per-operation jsonschema validators (Draft 2020-12, ``$ref``
+resolved inside the document). Strict mode rejects unknown fields; lenient mode drops unknown
+top-level fields before validating.
+
+Every schema is compiled twice: by ``jsonschema_rs`` (Rust, ~1 µs per check) for a yes/no
+answer, and by ``jsonschema`` (Python) for the error. A request goes through the Python
+validator only when the Rust one does not say "valid", so the answers are the Python
+validator's and so are the messages; jsonschema_rs is at least as strict on everything the
+contract uses (it checks the ``email``/``date-time`` formats that jsonschema leaves alone
+without extra packages, its ``$`` does not match before a trailing newline, it refuses NaN),
+and ``tests/contract/test_fast_validation.py`` holds it to that.
 """
 from __future__ import annotations
 
@@ -11,6 +20,7 @@ import re
 from pathlib import Path
 
 import yaml
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
@@ -31,17 +41,43 @@ def contract() -> dict:
     return yaml.safe_load(contract_text())
 
 
+def _valid_by_rust(validator):
+    """``validator.is_valid`` that answers False (ask the Python validator) when it cannot
+    take the value (NaN, integers beyond 64 bits, ...); None when there is no validator."""
+    if validator is None:
+        return None
+    is_valid = validator.is_valid
+
+    def check(instance) -> bool:
+        try:
+            return is_valid(instance)
+        except (ValueError, TypeError, OverflowError):
+            return False
+    return check
+
+
+def _rust(schema: dict, rs_registry, formats: bool):
+    """The jsonschema_rs validator of an anchored schema, or None if it cannot compile it."""
+    try:
+        return jsonschema_rs.validator_for(schema, registry=rs_registry, validate_formats=formats)
+    except Exception:                                   # noqa: BLE001 - then Python alone
+        return None
+
+
 class Operation:
-    def __init__(self, method: str, template: str, spec: dict, registry: Registry):
+    def __init__(self, method: str, template: str, spec: dict, registry: Registry,
+                 rs_registry=None):
         self.method, self.template, self.spec = method, template, spec
         self.operation_id = spec.get("operationId")
         self.body = None
         self.body_fields = None
+        self.body_check = None
         body = (spec.get("requestBody") or {}).get("content", {}).get("application/json")
         if body and "schema" in body:
             schema = body["schema"]
             self.body = Draft202012Validator(_anchor(schema), registry=registry,
                                               format_checker=FORMATS)
+            self.body_check = _valid_by_rust(_rust(_anchor(schema), rs_registry, True))
             self.body_fields = _top_level_fields(schema, registry)
             self.body_required = (spec.get("requestBody") or {}).get("required", False)
         self.responses = {}
@@ -50,27 +86,34 @@ class Operation:
             self.responses[str(status)] = (Draft202012Validator(_anchor(schema), registry=registry)
                                            if schema else None)
         self.params = {}
+        self.query = []     # (name, Python validator, resolved schema, is an array, Rust check)
         for param in spec.get("parameters", []):
             param = _resolve(param)
             if param.get("in") == "query" and "schema" in param:
-                self.params[param["name"]] = Draft202012Validator(_anchor(param["schema"]),
-                                                                  registry=registry)
+                anchored = _anchor(param["schema"])
+                validator = self.params[param["name"]] = Draft202012Validator(anchored,
+                                                                              registry=registry)
+                schema = _resolve(anchored) if "$ref" in anchored else anchored
+                self.query.append((param["name"], validator, schema,
+                                   schema.get("type") == "array",
+                                   _valid_by_rust(_rust(anchored, rs_registry, False))))
 
     def validate_body(self, body, strict: bool):
         if self.body is None:
             return body
         if isinstance(body, dict) and not strict and self.body_fields is not None:
             body = {k: v for k, v in body.items() if k in self.body_fields}
-        _raise_first(self.body.iter_errors(body), where="body")
+        if self.body_check is None or not self.body_check(body):
+            _raise_first(self.body.iter_errors(body), where="body")
         return body
 
     def validate_query(self, args) -> None:
-        for name, validator in self.params.items():
+        for name, validator, schema, array, check in self.query:
             if name in args:
-                schema = _resolve(validator.schema) if "$ref" in validator.schema else validator.schema
                 value = ([_coerce(v, schema.get("items", {})) for v in args.getlist(name)]
-                         if schema.get("type") == "array" else _coerce(args.get(name), schema))
-                _raise_first(validator.iter_errors(value), where=name, prefix=name)
+                         if array else _coerce(args.get(name), schema))
+                if check is None or not check(value):
+                    _raise_first(validator.iter_errors(value), where=name, prefix=name)
 
 
     def response_problems(self, status: int, body) -> list[str]:
@@ -156,24 +199,58 @@ def _raise_first(errors, where: str, prefix: str = ""):
 
 
 class Router:
-    """Finds the contract operation for a request path and method."""
+    """Finds the contract operation for a request path and method.
+
+    The answer is the first template, fewest parameters first, that matches the path and has
+    the method. A template only matches paths with its number of segments and its literal
+    third segment (``/api/v2/<resource>/...``), so the templates are bucketed by those two
+    (keeping their order) and a path is tried against its bucket only.
+    """
+
+    RESOURCE = 3        # "", "api", "v2", resource
 
     def __init__(self, document: dict):
         registry = Registry().with_resource(URI, Resource.from_contents(
             document, default_specification=_draft()))
+        rs_registry = jsonschema_rs.Registry([(URI, document)], draft=jsonschema_rs.Draft202012)
         self.routes = []
         for template, item in document.get("paths", {}).items():
             pattern = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "([^/]+)", re.escape(template)) + "$")
             static = template.count("{")
-            ops = {m.upper(): Operation(m.upper(), template, spec, registry)
+            ops = {m.upper(): Operation(m.upper(), template, spec, registry, rs_registry)
                    for m, spec in item.items() if m in ("get", "post", "patch", "delete", "put")}
-            self.routes.append((static, pattern, ops))
+            self.routes.append((static, pattern, ops, template.split("/")))
         self.routes.sort(key=lambda r: r[0])  # static segments win over parameters
+        self.buckets: dict[tuple, list] = {}
+        self.wildcards: dict[int, list] = {}
+        for static, pattern, ops, segments in self.routes:
+            if self._resource(segments) is not None:
+                self.buckets.setdefault((len(segments), self._resource(segments)), [])
+        for static, pattern, ops, segments in self.routes:
+            n, resource = len(segments), self._resource(segments)
+            for (count, name), bucket in self.buckets.items():
+                if count == n and (resource is None or resource == name):
+                    bucket.append((pattern, ops))
+            if resource is None:
+                self.wildcards.setdefault(n, []).append((pattern, ops))
+
+    @classmethod
+    def _resource(cls, segments: list[str]):
+        """The literal segment that names the resource, or None when it is a parameter."""
+        if len(segments) <= cls.RESOURCE:
+            return ""
+        name = segments[cls.RESOURCE]
+        return None if "{" in name else name
 
     def match(self, path: str, method: str):
         """(operation or None, path exists)."""
+        segments = path.split("/")
+        name = segments[self.RESOURCE] if len(segments) > self.RESOURCE else ""
+        routes = self.buckets.get((len(segments), name))
+        if routes is None:
+            routes = self.wildcards.get(len(segments), ())
         exists = False
-        for _, pattern, ops in self.routes:
+        for pattern, ops in routes:
             if pattern.match(path):
                 exists = True
                 if method in ops:
