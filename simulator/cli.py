@@ -13,12 +13,13 @@ def _serve(args) -> int:
                                state=args.state)
     host = args.host or os.environ.get("OZSIM_HOST", "127.0.0.1")
     port = int(args.port or os.environ.get("OZSIM_PORT", 9994))
+    from .server import listen_address, run
+    address = listen_address(host, port)        # a busy port fails before the network is built
     simulator = Simulator(**options, strict=not args.lenient)
     simulator.tenants.world("default")          # build the network before accepting requests
     app = create_app(simulator)
     _banner(simulator, host, port)
-    from .server import run
-    run(app, host, port, threads=args.threads)
+    run(app, address, port, threads=args.threads)
     return 0
 
 
@@ -85,7 +86,8 @@ def main(argv=None) -> int:
     serve.add_argument("--network", help="network size to build (OZSIM_NETWORK, default demo)")
     serve.add_argument("--api-key", help="API key of the default tenant (OZSIM_API_KEY)")
     serve.add_argument("--state", help="load the default tenant's world from a snapshot file")
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--threads", type=int, default=8,
+                       help="Python threads that run requests (default 8)")
     serve.add_argument("--lenient", action="store_true",
                        help="drop unknown request fields instead of refusing them")
     serve.set_defaults(func=_serve)

@@ -1,12 +1,64 @@
-"""The production WSGI server behind ``ozsim serve``.
+"""The production WSGI server behind ``ozsim serve``: granian, inside the ozsim process.
 
 One process, many threads: every tenant's world lives in this process's memory, so the
-server must not fork workers. See README "Choosing the server" for the measurements.
+server must not fork workers (granian's own CLI always runs a master process plus worker
+processes that each load the app). ``ozsim serve`` therefore runs granian's thread-based
+server, ``MTServer``, in its own process: granian's Rust runtime accepts connections and
+parses HTTP on its own threads and hands each request to one of ``threads`` Python threads
+that run the Flask app. granian ships ``MTServer`` for free-threaded Python builds and refuses
+it when the GIL is on (``_check_gil``); with the GIL it works the same way its worker
+processes do — there too the Python callbacks run on granian's blocking threads. That check
+is the one private hook used here (granian is pinned in requirements.lock; the live-server
+tests, tests/scenarios/test_live.py and tests/api/test_serve.py, start a real ``ozsim serve``).
+
+Why granian, with the measurements: README "Choosing the server" and benchmarks/README.md.
 """
 from __future__ import annotations
 
+import socket
 
-def run(app, host: str, port: int, threads: int = 8) -> None:
-    from waitress import serve
-    serve(app, host=host, port=port, threads=threads, ident="ozmap-simulator",
-          channel_timeout=240, connection_limit=1000, asyncore_use_poll=True)
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.server.common import AbstractServer
+from granian.server.mt import MTServer
+
+
+class InProcessServer(MTServer):
+    """granian's thread-based server, allowed on a GIL build, without its warning about the
+    free-threaded build (which this is not)."""
+
+    def _check_gil(self) -> None:
+        pass
+
+    def serve(self, spawn_target=None, target_loader=None, wrap_loader=True):
+        AbstractServer.serve(self, spawn_target, target_loader, wrap_loader)
+
+
+def listen_address(host: str, port: int) -> str:
+    """The numeric address to bind for ``host`` (granian takes IP addresses only), after
+    making sure no other server listens on ``host:port``: granian binds with SO_REUSEPORT (so
+    that its workers can share a port), so a second ``ozsim serve`` on the same port would
+    otherwise start and silently take part of the connections, with worlds of its own.
+    Called before the world is built, so a busy port fails at once."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise SystemExit(f"ozsim serve: cannot listen on {host}:{port}: {exc.strerror}")
+    family, kind, proto, _, address = infos[0]
+    if port:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is fine
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                raise SystemExit(f"ozsim serve: cannot listen on {host}:{port}: {exc.strerror}")
+    return address[0]
+
+
+def run(app, address: str, port: int, threads: int = 8) -> None:
+    """Serve ``app`` on ``address:port`` (see ``listen_address``) until SIGINT/SIGTERM, with
+    ``threads`` Python threads running requests."""
+    server = InProcessServer(target="ozsim", address=address, port=port,
+                             interface=Interfaces.WSGI, workers=1, blocking_threads=threads,
+                             log_level=LogLevels.warning, log_access=False)
+    server.serve(target_loader=lambda: app, wrap_loader=False)
