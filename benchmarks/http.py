@@ -2,18 +2,24 @@
 
     .venv/bin/python benchmarks/http.py                    # mid network, 15 s per wrk run
     .venv/bin/python benchmarks/http.py small -d 10
+    .venv/bin/python benchmarks/http.py mid -d 15 --rounds 3         # ozsim and Prism in turns
     .venv/bin/python benchmarks/http.py mid --state mid.snapshot     # serve a snapshot instead
     .venv/bin/python benchmarks/http.py --skip-prism --skip-reservations
 
-1. Starts ``ozsim serve --network SIZE`` (waitress, 8 threads) on a free port, waits until it
-   answers, and drives ``GET /api/v2/ftth-viability/radius`` with wrk (2 threads, 8
-   connections) from a Lua script that draws random points inside the projects' areas and
-   sends the Authorization header. Prints requests/s and latency percentiles.
+1. Starts ``ozsim serve --network SIZE`` (granian in the ozsim process, 8 Python threads) on a
+   free port, waits until it answers, and drives ``GET /api/v2/ftth-viability/radius`` with
+   wrk (2 threads, 8 connections) from a Lua script that draws random points inside the
+   projects' areas and sends the Authorization header. Prints requests/s, latency
+   percentiles, the server's CPU time per request (from /proc: the machine's other load
+   disturbs it far less than requests/s) and the 1-minute load average.
 2. The same wrk run against Stoplight Prism (pinned in benchmarks/package.json; run
    ``npm ci`` in benchmarks/ once) serving a canned answer of the same size from
    benchmarks/prism-radius.yaml — a contract mock's speed for reference — and the ratio.
-3. Reservations: wrk POSTs ``/api/v2/properties`` with ``auto_connect`` into random CTOs
-   (every CTO not in design; unique client codes per request; full boxes answer 422), then
+   Both servers stay up; with ``--rounds N`` wrk drives them in turns N times, so that the
+   machine's changing load falls on both alike (each round's ratio, then their range).
+3. Reservations, after the radius rounds: wrk POSTs ``/api/v2/properties`` with
+   ``auto_connect`` into random CTOs (every CTO not in design; unique client codes per
+   request; full boxes answer 422), then
    checks through the API that no port was sold twice: on every box the run touched, each
    property's (splitter, port) is unique and the splitter's ``connectables.output`` holds
    that property's drop fibre; the number of new properties matches the 201s wrk counted;
@@ -33,7 +39,9 @@ sys.path[:] = [ROOT] + [p for p in sys.path
                         if os.path.abspath(p or os.curdir) != os.path.join(ROOT, "benchmarks")]
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
+import statistics  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 import urllib.error  # noqa: E402
@@ -45,8 +53,9 @@ from benchmarks._harness import (HERE, PRISM, RADIUS_LUA, RESERVE_LUA, Server,  
                                  project_areas, require_wrk, run_wrk, write_lua)
 
 
-def warm_up(base: str, key: str, areas, n: int = 20) -> None:
-    """A few requests first: the contract's validators compile on the first call."""
+def warm_up(base: str, key: str, areas, n: int = 200) -> None:
+    """Requests first: the contract's validators compile on the first call, Prism's
+    JavaScript gets compiled by V8 in its first hundreds."""
     rng = random.Random(11)
     for _ in range(n):
         w, s, e, north = rng.choice(areas)
@@ -55,16 +64,24 @@ def warm_up(base: str, key: str, areas, n: int = 20) -> None:
 
 
 def radius_run(base: str, key: str, areas, duration: int, threads: int = 2,
-               connections: int = 8, seed: int = 1) -> dict:
+               connections: int = 8, seed: int = 1, server: Server | None = None) -> dict:
+    """wrk on the radius route; with ``server``, also the server's CPU time per request."""
     warm_up(base, key, areas)
     script = write_lua(RADIUS_LUA, key=key, areas=lua_areas(areas), seed=seed)
     try:
-        return run_wrk(base, script, threads, connections, duration)
+        cpu = server.cpu_seconds() if server else None
+        result = run_wrk(base, script, threads, connections, duration)
+        if server:
+            result["cpu_us_per_request"] = ((server.cpu_seconds() - cpu) * 1e6
+                                            / max(1, result["requests"]))
+        result["load"] = os.getloadavg()[0]
+        return result
     finally:
         os.unlink(script)
 
 
-def prism_run(areas, duration: int) -> dict | None:
+def prism_server() -> Server | None:
+    """Prism mocking prism-radius.yaml on a free port (not started yet), or None."""
     if not os.path.exists(PRISM):
         print("  Prism is not installed: run `npm ci` in benchmarks/ (skipping the comparison)")
         return None
@@ -72,11 +89,8 @@ def prism_run(areas, duration: int) -> dict | None:
     cmd = [PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), "--verboseLevel", "error",
            os.path.join(HERE, "prism-radius.yaml")]
     probe = "/api/v2/ftth-viability/radius?lat=-27.6&lng=-48.5&radius=150"
-    with Server("prism", cmd, port, probe, headers={"Authorization": "x"}, cwd=HERE,
-                timeout=120) as prism:
-        result = radius_run(prism.base, "prism-key", areas, duration)
-        result["rss_mib"] = prism.rss_mib()
-        return result
+    return Server("prism", cmd, port, probe, headers={"Authorization": "x"}, cwd=HERE,
+                  timeout=120)
 
 
 def _post(base: str, key: str, path: str, body: dict):
@@ -174,9 +188,11 @@ def reservation_run(base: str, key: str, duration: int, threads: int = 2,
 
 def describe(name: str, r: dict) -> str:
     errors = r["errors_connect"] + r["errors_read"] + r["errors_write"] + r["errors_timeout"]
+    cpu = (f"   server CPU {r['cpu_us_per_request']:>4.0f} µs/req"
+           if r.get("cpu_us_per_request") is not None else "")
     return (f"{name:<22} {r['rps']:>9.1f} req/s   p50 {r['p50_ms']:>7.2f} ms   p90 "
             f"{r['p90_ms']:>7.2f} ms   p99 {r['p99_ms']:>7.2f} ms   non-2xx {r['errors_status']}"
-            f"   socket errors {errors}")
+            f"   socket errors {errors}{cpu}   load {r['load']:.1f}")
 
 
 def main(argv=None) -> int:
@@ -184,6 +200,8 @@ def main(argv=None) -> int:
     parser.add_argument("size", nargs="?", default="mid")
     parser.add_argument("--state", help="serve this snapshot instead of building SIZE")
     parser.add_argument("-d", "--duration", type=int, default=15, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="radius runs, ozsim and Prism taking turns (default 1)")
     parser.add_argument("--skip-prism", action="store_true")
     parser.add_argument("--skip-reservations", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the results as JSON last")
@@ -193,13 +211,38 @@ def main(argv=None) -> int:
     results = {}
     port = free_port()
     label = args.state or args.size
-    with Server("ozsim", ozsim_cmd(port, network=args.size, state=args.state), port) as ozsim:
+    with contextlib.ExitStack() as stack:
+        ozsim = stack.enter_context(Server("ozsim", ozsim_cmd(port, network=args.size,
+                                                               state=args.state), port))
         areas = project_areas(ozsim.base, key)
         print(f"ozsim serving {label} on {ozsim.base} (ready in {ozsim.started_in:.1f} s, "
               f"RSS {ozsim.rss_mib():,.0f} MiB); wrk 2 threads / 8 connections / "
               f"{args.duration} s", flush=True)
-        results["ozsim"] = radius_run(ozsim.base, key, areas, args.duration)
-        print(describe("ozsim radius", results["ozsim"]), flush=True)
+        prism = None if args.skip_prism else prism_server()
+        if prism is not None:
+            stack.enter_context(prism)      # both up; wrk drives one at a time, in turns
+        rounds = []
+        for n in range(args.rounds):
+            turn = {"ozsim": radius_run(ozsim.base, key, areas, args.duration, server=ozsim)}
+            print(describe(f"{n + 1} ozsim radius", turn["ozsim"]), flush=True)
+            if prism is not None:
+                turn["prism"] = radius_run(prism.base, "prism-key", areas, args.duration,
+                                           server=prism)
+                turn["prism"]["rss_mib"] = prism.rss_mib()
+                turn["ratio"] = turn["ozsim"]["rps"] / turn["prism"]["rps"]
+                print(describe(f"{n + 1} prism (canned)", turn["prism"]), flush=True)
+                print(f"{f'{n + 1} ozsim / prism':<22} {turn['ratio']:>9.2f}× the requests/s",
+                      flush=True)
+            rounds.append(turn)
+        results["rounds"] = rounds
+        # the round with the median ratio (or median ozsim req/s) stands for the run
+        middle = sorted(rounds, key=lambda t: t.get("ratio", t["ozsim"]["rps"]))[
+            (len(rounds) - 1) // 2]
+        results.update({k: v for k, v in middle.items()})
+        if prism is not None and len(rounds) > 1:
+            ratios = sorted(t["ratio"] for t in rounds)
+            print(f"{'ozsim / prism':<22} {ratios[0]:.2f}–{ratios[-1]:.2f}× over {len(rounds)} "
+                  f"rounds (median {statistics.median(ratios):.2f}×)", flush=True)
         if not args.skip_reservations:
             r = results["reservations"] = reservation_run(ozsim.base, key, args.duration)
             print(f"{'ozsim reservations':<22} {r['reservations_per_s']:>9.1f} reservations/s "
@@ -210,14 +253,6 @@ def main(argv=None) -> int:
             print(f"{'':<22} check of {r['checked_properties']:,} properties on "
                   f"{r['touched_boxes']:,} boxes: {verdict}; /__ozsim/invariants → "
                   f"{r['invariants']}", flush=True)
-    if not args.skip_prism:
-        prism = prism_run(areas, args.duration)
-        if prism is not None:
-            results["prism"] = prism
-            print(describe("prism radius (canned)", prism), flush=True)
-            ratio = results["ozsim"]["rps"] / prism["rps"]
-            results["ratio"] = ratio
-            print(f"{'ozsim / prism':<22} {ratio:>9.2f}× the requests/s", flush=True)
     if args.json:
         print(json.dumps(results))
     problems = (results.get("reservations") or {}).get("problems")

@@ -2,19 +2,26 @@
 
     .venv/bin/python benchmarks/servers.py                 # mid, 15 s of wrk per server
     .venv/bin/python benchmarks/servers.py small -d 10 --rounds 2
+    .venv/bin/python benchmarks/servers.py mid --only ozsim waitress
 
-Every server runs the same world in ONE process (the worlds live in memory: no forking
-workers), with 8 request threads:
+Every server runs the same app and world with 8 request threads:
 
-* waitress — ``ozsim serve --threads 8`` (what the simulator ships with);
-* gunicorn — ``gunicorn -k gthread -w 1 --threads 8 --preload benchmarks.wsgi_app:app``;
-* granian  — ``granian --interface wsgi --workers 1 --blocking-threads 8 benchmarks.wsgi_app:app``.
+* ozsim    — ``ozsim serve --threads 8``: what the simulator ships with, granian's Rust HTTP
+             stack running in the ozsim process itself (simulator/server.py);
+* waitress — ``waitress-serve --threads 8 benchmarks.wsgi_app:app`` (what ozsim serve used
+             before, same settings);
+* gunicorn — ``gunicorn -k gthread -w 1 --threads 8 --preload benchmarks.wsgi_app:app``
+             (a master process plus one worker: ``--preload`` leaves a copy of the world in the
+             master);
+* granian  — ``granian --interface wsgi --workers 1 --blocking-threads 8
+             benchmarks.wsgi_app:app`` (granian's own CLI: a master process plus one worker
+             process that loads the app).
 
 The network is built once and saved as a snapshot that each server loads (``--state`` /
-``OZSIM_STATE``), so all three serve identical data. wrk drives
-``/api/v2/ftth-viability/radius`` at random points (2 threads, 8 connections), like
-benchmarks/http.py. With ``--rounds N`` the servers take turns N times and the best round of
-each is reported (the machine's other load varies). Prints requests/s, p50 and p99.
+``OZSIM_STATE``), so all serve identical data. wrk drives ``/api/v2/ftth-viability/radius``
+at random points (2 threads, 8 connections), like benchmarks/http.py. With ``--rounds N`` the
+servers take turns N times (the machine's other load varies); the table at the end gives every
+round, the median and the best of each. RSS counts the server's whole process group.
 """
 from __future__ import annotations
 
@@ -27,6 +34,7 @@ sys.path[:] = [ROOT] + [p for p in sys.path
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 
@@ -35,11 +43,16 @@ from benchmarks._harness import (VENV_BIN, Server, demo_key, free_port, ozsim_cm
 from benchmarks.http import radius_run  # noqa: E402
 
 THREADS = 8
+NAMES = ("ozsim", "waitress", "gunicorn", "granian")
 
 
 def commands(port: int, state: str) -> dict:
     return {
-        "waitress": (ozsim_cmd(port, state=state, threads=THREADS), {}),
+        "ozsim": (ozsim_cmd(port, state=state, threads=THREADS), {}),
+        "waitress": ([os.path.join(VENV_BIN, "waitress-serve"), "--host", "127.0.0.1",
+                      "--port", str(port), "--threads", str(THREADS), "--ident",
+                      "ozmap-simulator", "--channel-timeout", "240", "--connection-limit", "1000",
+                      "--asyncore-use-poll", "benchmarks.wsgi_app:app"], {"OZSIM_STATE": state}),
         "gunicorn": ([os.path.join(VENV_BIN, "gunicorn"), "-k", "gthread", "-w", "1",
                       "--threads", str(THREADS), "--preload", "--timeout", "600",
                       "--log-level", "warning", "-b", f"127.0.0.1:{port}",
@@ -57,7 +70,7 @@ def main(argv=None) -> int:
     parser.add_argument("-d", "--duration", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--state", help="use this snapshot instead of building SIZE")
-    parser.add_argument("--only", nargs="*", choices=("waitress", "gunicorn", "granian"))
+    parser.add_argument("--only", nargs="*", choices=NAMES)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     require_wrk()
@@ -68,8 +81,10 @@ def main(argv=None) -> int:
             state = os.path.join(tmp, f"{args.size}.snapshot")
             subprocess.run([os.path.join(VENV_BIN, "ozsim"), "seed", "--size", args.size,
                             "--out", state], check=True, stdout=subprocess.DEVNULL)
-        names = args.only or ["waitress", "gunicorn", "granian"]
+        names = args.only or list(NAMES)
         best: dict[str, dict] = {}
+        rounds: dict[str, list[float]] = {name: [] for name in names}
+        cpu: dict[str, list[float]] = {name: [] for name in names}
         areas = None
         for round_ in range(args.rounds):
             for name in names:
@@ -78,24 +93,35 @@ def main(argv=None) -> int:
                 with Server(name, cmd, port, env=env, cwd=ROOT) as server:
                     if areas is None:
                         areas = project_areas(server.base, key)
-                    result = radius_run(server.base, key, areas, args.duration)
+                    result = radius_run(server.base, key, areas, args.duration, server=server)
                     result["rss_mib"] = server.rss_mib()
+                    result["processes"] = len(server.pids())
                 print(f"round {round_ + 1} {name:<9} {result['rps']:>8.1f} req/s  p50 "
                       f"{result['p50_ms']:>7.2f} ms  p99 {result['p99_ms']:>7.2f} ms  "
                       f"non-2xx {result['errors_status']}  socket errors "
                       f"{result['errors_connect'] + result['errors_read'] + result['errors_write']}"
-                      f"/{result['errors_timeout']} timeouts  RSS {result['rss_mib']:,.0f} MiB",
+                      f"/{result['errors_timeout']} timeouts  CPU "
+                      f"{result['cpu_us_per_request']:.0f} µs/req  RSS {result['rss_mib']:,.0f} MiB"
+                      f" in {result['processes']} process(es)  load {result['load']:.1f}",
                       flush=True)
+                rounds[name].append(result["rps"])
+                cpu[name].append(result["cpu_us_per_request"])
                 if name not in best or result["rps"] > best[name]["rps"]:
                     best[name] = result
-    print(f"\n{'server':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    load = os.getloadavg()
+    print(f"\n{'server':<9} {'median':>8} {'best':>8} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs':>7}"
+          f" {'RSS MiB':>8}  req/s per round   (best round's p50/p99; median CPU per request;"
+          f" load average now {load[0]:.1f} {load[1]:.1f} {load[2]:.1f})")
     for name in names:
         r = best[name]
-        print(f"{name:<9} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}")
-    fastest = max(best, key=lambda n: best[n]["rps"])
-    print(f"fastest: {fastest}")
+        print(f"{name:<9} {statistics.median(rounds[name]):>8.0f} {r['rps']:>8.0f} "
+              f"{r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {statistics.median(cpu[name]):>7.0f} "
+              f"{r['rss_mib']:>8,.0f}  " + ", ".join(f"{x:.0f}" for x in rounds[name]))
+    fastest = max(best, key=lambda n: statistics.median(rounds[n]))
+    print(f"fastest (median): {fastest}")
     if args.json:
-        print(json.dumps({"best": best, "fastest": fastest}))
+        print(json.dumps({"best": best, "rounds": rounds, "cpu_us_per_request": cpu,
+                          "fastest": fastest}))
     return 0
 
 
