@@ -6,8 +6,8 @@
     ozsim scenario run --target http://127.0.0.1:9994 [--api-key KEY]
     ozsim scenario run --target https://sandbox.ozmap.com.br:9994 --api-key "$OZMAP_KEY"
 
-Exit status: 0 when every scenario passed (or was skipped), 1 when one failed, 2 when a
-scenario file is invalid.
+Exit status: 0 when every scenario that ran passed, 1 when one failed or none could run
+(all skipped), 2 when a scenario file is invalid, 3 when the target cannot be reached.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import sys
 import time
 from typing import Any
 
+from .client import OZmapConnectionError
 from .runner import (LIBRARY, InProcessTarget, RemoteTarget, Reporter, ScenarioError, discover,
                      load, run_files, summary, write_junit)
 
@@ -31,8 +32,16 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     target: Any
     if args.target:
-        target = RemoteTarget(args.target, args.api_key or os.environ.get("OZMAP_API_KEY"),
-                              filter_in=args.filter_in)
+        api_key = args.api_key or os.environ.get("OZMAP_API_KEY")
+        target = RemoteTarget(args.target, api_key, filter_in=args.filter_in)
+        try:
+            simulator = target.has_control()
+        except OZmapConnectionError as exc:
+            print(f"error: cannot reach {args.target}: {exc.message}", file=sys.stderr)
+            return 3
+        if simulator and api_key:
+            print(f"note: {args.target} is a simulator: every scenario runs in a fresh tenant of "
+                  "its own; the API key is not used", file=sys.stderr)
     else:
         target = InProcessTarget(filter_in=args.filter_in)
     reporter = Reporter(None if args.quiet else sys.stdout)
@@ -46,6 +55,9 @@ def _run(args: argparse.Namespace) -> int:
     if not results:
         print("no scenario selected", file=sys.stderr)
         return 2
+    if all(r.skipped for r in results):
+        print("no scenario ran: every one was skipped (see above)", file=sys.stderr)
+        return 1
     return 0 if all(r.ok for r in results) else 1
 
 

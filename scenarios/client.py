@@ -517,16 +517,21 @@ class ControlPlane:
     client: OZmapClient
 
     def available(self) -> bool:
-        """True when the target is the simulator (its control plane answers)."""
+        """True when the target is the simulator (its control plane answers). A target that
+        cannot be reached raises ``OZmapConnectionError``: it is neither."""
         if self.client.api_key:
             try:
                 self.client.call("GET", "/__ozsim/clock")
                 return True
+            except OZmapConnectionError:
+                raise
             except OZmapError:
                 pass
         try:
             index = self.client.request("GET", self.client.base_url + "/", relogin=False)
             body = index.json()
+        except OZmapConnectionError:
+            raise
         except (OZmapError, ValueError):
             return False
         return isinstance(body, dict) and body.get("name") == "ozmap-simulator"

@@ -14,7 +14,7 @@ from typing import Any, Literal, Mapping
 
 from ..client import Document, OZmapClient, ViabilityBox
 from .common import (Customer, FlowError, Removal, Reservation, connection_of, customer,
-                     customer_from, property_of, ref_id, status_value)
+                     customer_from, free_ports, property_of, ref_id, status_value)
 
 
 # ---- technical feasibility -------------------------------------------------------------------
@@ -233,7 +233,7 @@ def update_customer_box(api: OZmapClient, code: str, *, box: str | None = None,
     """The box used at installation differs from the reserved one: move the property.
 
     Without ``box`` a new feasibility at the property's coordinates chooses the nearest viable
-    box other than the current one.
+    box other than the current one; a ``splitter`` without ``port`` takes its first free port.
     """
     prop = property_of(api, code)
     current = customer_from(prop)
@@ -248,8 +248,13 @@ def update_customer_box(api: OZmapClient, code: str, *, box: str | None = None,
     body: dict[str, Any] = {}
     if box is not None:
         body["box"] = box
-    if splitter is not None:
-        body.update(connector=splitter, port=int(port) if port is not None else None)
+    if splitter is not None:            # a chosen splitter: the given port, else its first free
+        if port is None:
+            free = free_ports(api.get("splitters", splitter) or {})
+            if not free:
+                raise FlowError("NO_FREE_PORT", f"splitter {splitter} has no free port")
+            port = free[0]
+        body.update(connector=splitter, port=int(port))
     else:
         body["auto_connect"] = True
     api.update("properties", current.property, body)

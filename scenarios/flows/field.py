@@ -1,17 +1,18 @@
 """Field service — element synchronisation (Integrator's Guide).
 
 Keeps a local replica of OZmap network elements (boxes and splitters by default) in a SQLite
-file, incrementally:
+file, incrementally — one query per action of the Guide ("creation dates, last update, or
+deletion dates"), each sorted by its date and paged through ``nextUrl`` (``find_all``):
 
-* **created/updated since** the high-water mark: ``filter updatedAt >= <hwm>``,
-  ``sort updatedAt ascending``, paged through ``nextUrl`` (``find_all``);
-* **deleted since**: ``filter deletedAt >= <hwm>`` returns tombstones ``{id, kind, deletedAt}``
-  (reference §8 g), which remove rows from the replica.
+* **created since** the mark: ``filter createdAt >= <mark>`` — new rows;
+* **updated since** the mark: ``filter updatedAt >= <mark>`` — changed rows;
+* **deleted since** the mark: ``filter deletedAt >= <mark>`` returns tombstones
+  ``{id, kind, deletedAt}`` (reference §8 g), which remove rows from the replica.
 
-``>=`` (not ``>``) re-reads the elements stamped exactly at the mark, so nothing written in
-the same millisecond as the previous sync is lost; upserts make the re-read harmless. The
-marks are the greatest ``updatedAt``/``deletedAt`` seen — the server's own clock — and live in
-the replica itself (table ``sync_state``), so a sync can resume from any process.
+The first sync is one full listing. ``>=`` (not ``>``) re-reads the elements stamped exactly
+at a mark, so nothing written in the same millisecond as the previous sync is lost; upserts
+make re-reads harmless. The marks are the greatest dates seen — the server's own clock — and
+live in the replica itself (table ``sync_state``), so a sync can resume from any process.
 """
 from __future__ import annotations
 
@@ -42,11 +43,13 @@ CREATE TABLE IF NOT EXISTS elements (
 );
 CREATE TABLE IF NOT EXISTS sync_state (
     resource    TEXT PRIMARY KEY,
+    created_hwm TEXT,
     updated_hwm TEXT,
     deleted_hwm TEXT,
     runs        INTEGER NOT NULL DEFAULT 0
 );
 """
+MARKS = ("created", "updated", "deleted")
 
 
 class Replica:
@@ -59,6 +62,9 @@ class Replica:
         self.db = sqlite3.connect(self.path)
         self.db.row_factory = sqlite3.Row
         self.db.executescript(SCHEMA)
+        columns = {row["name"] for row in self.db.execute("PRAGMA table_info(sync_state)")}
+        if "created_hwm" not in columns:        # a replica written before created-since
+            self.db.execute("ALTER TABLE sync_state ADD COLUMN created_hwm TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -70,16 +76,19 @@ class Replica:
         self.close()
 
     # -- marks -------------------------------------------------------------------------------
-    def marks(self, resource: str) -> tuple[str | None, str | None, int]:
-        row = self.db.execute("SELECT updated_hwm, deleted_hwm, runs FROM sync_state "
-                              "WHERE resource = ?", (resource,)).fetchone()
-        return (row["updated_hwm"], row["deleted_hwm"], row["runs"]) if row else (None, None, 0)
+    def marks(self, resource: str) -> tuple[dict[str, str | None], int]:
+        """({created, updated, deleted: high-water mark or None}, runs) of a resource."""
+        row = self.db.execute("SELECT * FROM sync_state WHERE resource = ?",
+                              (resource,)).fetchone()
+        return ({m: row[f"{m}_hwm"] for m in MARKS}, row["runs"]) if row else \
+            (dict.fromkeys(MARKS), 0)
 
-    def set_marks(self, resource: str, updated: str | None, deleted: str | None) -> None:
-        self.db.execute("INSERT INTO sync_state (resource, updated_hwm, deleted_hwm, runs) "
-                        "VALUES (?, ?, ?, 1) ON CONFLICT(resource) DO UPDATE SET "
-                        "updated_hwm = excluded.updated_hwm, deleted_hwm = excluded.deleted_hwm, "
-                        "runs = runs + 1", (resource, updated, deleted))
+    def set_marks(self, resource: str, marks: dict[str, str | None]) -> None:
+        self.db.execute("INSERT INTO sync_state (resource, created_hwm, updated_hwm, deleted_hwm, "
+                        "runs) VALUES (?, ?, ?, ?, 1) ON CONFLICT(resource) DO UPDATE SET "
+                        "created_hwm = excluded.created_hwm, updated_hwm = excluded.updated_hwm, "
+                        "deleted_hwm = excluded.deleted_hwm, runs = runs + 1",
+                        (resource, *(marks[m] for m in MARKS)))
 
     # -- rows --------------------------------------------------------------------------------
     def get(self, resource: str, id: str) -> dict[str, Any] | None:
@@ -127,6 +136,7 @@ class ResourceSync:
     fetched: int = 0
     tombstones: int = 0
     total: int = 0                  # rows in the replica after the sync
+    created_hwm: str | None = None
     updated_hwm: str | None = None
     deleted_hwm: str | None = None
     full: bool = False              # first sync of this resource: no mark yet
@@ -150,10 +160,19 @@ def _sorted_by(prop: str) -> list[dict[str, Any]]:
     return [{"property": prop, "direction": 1}]
 
 
-def _changes(api: OZmapClient, resource: str, mark: str | None, batch_size: int
-             ) -> Iterator[dict[str, Any]]:
-    return api.find_all(resource, _since("updatedAt", mark) if mark else None,
-                        _sorted_by("updatedAt"), batch_size=batch_size)
+def _since_mark(api: OZmapClient, resource: str, date: str, mark: str | None, batch_size: int
+                ) -> Iterator[dict[str, Any]]:
+    """Every element (or tombstone) whose ``date`` is at or after ``mark`` (all without one),
+    oldest first."""
+    return api.find_all(resource, _since(date, mark) if mark else None, _sorted_by(date),
+                        batch_size=batch_size)
+
+
+def _newest(marks: dict[str, str | None], doc: dict[str, Any]) -> None:
+    for mark in marks:
+        stamp = doc.get(f"{mark}At")
+        if isinstance(stamp, str) and (marks[mark] is None or stamp > marks[mark]):
+            marks[mark] = stamp
 
 
 def sync_elements(api: OZmapClient, replica: str | Path,
@@ -163,27 +182,25 @@ def sync_elements(api: OZmapClient, replica: str | Path,
     report = SyncReport(replica=str(replica))
     with closing(Replica(replica)) as db, db.db:
         for resource in resources:
-            updated_mark, deleted_mark, runs = db.marks(resource)
-            stats = ResourceSync(resource=resource, full=updated_mark is None and runs == 0)
-            new_updated = updated_mark
-            for doc in _changes(api, resource, updated_mark, batch_size):
-                stats.fetched += 1
-                outcome = db.upsert(resource, doc)
-                setattr(stats, outcome, getattr(stats, outcome) + 1)
-                stamp = doc.get("updatedAt")
-                if isinstance(stamp, str) and (new_updated is None or stamp > new_updated):
-                    new_updated = stamp
-            new_deleted = deleted_mark
-            for tomb in api.find_all(resource, _since("deletedAt", deleted_mark or EPOCH),
-                                     _sorted_by("deletedAt"), batch_size=batch_size):
+            marks, runs = db.marks(resource)
+            stats = ResourceSync(resource=resource, full=marks["created"] is None and runs == 0)
+            newest = dict(marks)                       # queries use the marks of the last sync
+            pulls = ["created"] if stats.full else ["created", "updated"]
+            for date in pulls:                         # the first sync is one full listing
+                for doc in _since_mark(api, resource, f"{date}At", marks[date], batch_size):
+                    stats.fetched += 1
+                    outcome = db.upsert(resource, doc)
+                    setattr(stats, outcome, getattr(stats, outcome) + 1)
+                    _newest(newest, doc)
+            for tomb in _since_mark(api, resource, "deletedAt", marks["deleted"] or EPOCH,
+                                    batch_size):
                 stats.tombstones += 1
                 if db.remove(resource, str(tomb["id"])):
                     stats.deleted += 1
-                stamp = tomb.get("deletedAt")
-                if isinstance(stamp, str) and (new_deleted is None or stamp > new_deleted):
-                    new_deleted = stamp
-            db.set_marks(resource, new_updated, new_deleted)
-            stats.updated_hwm, stats.deleted_hwm = new_updated, new_deleted
+                _newest(newest, tomb)
+            db.set_marks(resource, newest)
+            stats.created_hwm, stats.updated_hwm, stats.deleted_hwm = \
+                (newest[m] for m in MARKS)
             stats.total = db.count(resource)
             report.resources[resource] = stats
             report.created += stats.created
@@ -207,8 +224,8 @@ def replica_state(replica: str | Path, resources: Sequence[str] = DEFAULT_RESOUR
     with closing(Replica(replica)) as db:
         marks = {}
         for r in resources:
-            updated, deleted, runs = db.marks(r)
-            marks[r] = {"updated_hwm": updated, "deleted_hwm": deleted, "runs": runs}
+            hwm, runs = db.marks(r)
+            marks[r] = {**{f"{m}_hwm": hwm[m] for m in MARKS}, "runs": runs}
         return ReplicaState(replica=str(replica), counts={r: db.count(r) for r in resources},
                             ids={r: db.ids(r) for r in resources}, marks=marks)
 

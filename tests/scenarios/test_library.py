@@ -3,13 +3,15 @@ simulator. A failing scenario prints its step lines and per-key diffs."""
 from __future__ import annotations
 
 import io
+import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from scenarios.cli import main as scenario_cli
-from scenarios.runner import InProcessTarget, Reporter, discover, load, run_scenario
+from scenarios.runner import (InProcessTarget, RemoteTarget, Reporter, discover, load,
+                              run_scenario)
 
 FILES = discover()
 DATA = Path(__file__).with_name("data")
@@ -76,3 +78,19 @@ def test_cli_list_and_invalid_files(tmp_path, capsys):
     bad.write_text("name: bad\nsteps:\n  - flow: erp.does_not_exist\n")
     assert scenario_cli(["scenario", "run", str(bad)]) == 2
     assert "unknown flow" in capsys.readouterr().err
+
+
+def test_a_target_that_cannot_be_reached_or_runs_nothing_is_a_failure(capsys, monkeypatch):
+    with socket.socket() as s:                       # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    assert scenario_cli(["scenario", "run", "--target", url]) == 3
+    assert f"cannot reach {url}" in capsys.readouterr().err
+
+    class RealOZmap(RemoteTarget):                   # no control plane, and no key given
+        def has_control(self) -> bool:
+            return False
+
+    monkeypatch.setattr("scenarios.cli.RemoteTarget", RealOZmap)
+    assert scenario_cli(["scenario", "run", "--target", "https://ozmap.invalid"]) == 1
+    assert "no scenario ran" in capsys.readouterr().err
