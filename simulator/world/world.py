@@ -198,11 +198,14 @@ class World:
         self._index(route, doc, add=True)
 
     def remove(self, route: str, doc_id: str) -> dict:
-        """Delete a document, leaving a tombstone ``{id, kind, deletedAt}``."""
+        """Delete a document, leaving a tombstone ``{id, kind, deletedAt}`` (plus its
+        ``project``, so that deletions sync per project and stay within a key's projects)."""
         doc = self.docs[route].pop(doc_id)
         self._index(route, doc, add=False)
-        self.tombstones[route][doc_id] = {"id": doc_id, "kind": doc["kind"],
-                                          "deletedAt": self.clock.now_iso()}
+        tombstone = {"id": doc_id, "kind": doc["kind"], "deletedAt": self.clock.now_iso()}
+        if doc.get("project") is not None and RESOURCES[route].project_scoped:
+            tombstone["project"] = doc["project"]
+        self.tombstones[route][doc_id] = tombstone
         return doc
 
     def _index(self, route: str, doc: dict, add: bool) -> None:
@@ -257,16 +260,15 @@ class World:
         filter = filter or parse_filter(None)
         computed = RESOURCES[route].computed
         expand = None
-        if filter.constrains("deletedAt"):
-            candidates = list(self.tombstones[route].values())
-        else:
-            candidates = self._candidates(route, filter)
-            if access.projects is not None and RESOURCES[route].project_scoped:
-                candidates = [d for d in candidates if access.allows(d)]
-            if computed and (filter.reads(computed) or
-                             any(p.split(".", 1)[0] in computed for p, _ in sort or ())):
-                expand = self.behaviours[route].computed     # match and sort on derived fields
-                candidates = [{**d, **expand(self, d)} for d in candidates]
+        tombstones = filter.constrains("deletedAt")
+        candidates = list(self.tombstones[route].values()) if tombstones else \
+            self._candidates(route, filter)
+        if access.projects is not None and RESOURCES[route].project_scoped:
+            candidates = [d for d in candidates if access.allows(d)]
+        if not tombstones and computed and (
+                filter.reads(computed) or any(p.split(".", 1)[0] in computed for p, _ in sort or ())):
+            expand = self.behaviours[route].computed          # match and sort on derived fields
+            candidates = [{**d, **expand(self, d)} for d in candidates]
         rows = [d for d in candidates if filter.matches(d)] if filter else candidates
         near = filter.near
         if sort:
@@ -374,7 +376,7 @@ class World:
 
     # ---- rendering -------------------------------------------------------------------
     def render(self, route: str, doc: dict, select=None, populate=(), depth: int = 0) -> dict:
-        if "deletedAt" in doc and len(doc) == 3:
+        if "deletedAt" in doc:                                          # a tombstone
             return dict(doc)
         out = copy.deepcopy(doc)
         out["_id"] = doc["id"]

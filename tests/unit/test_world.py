@@ -69,7 +69,11 @@ def test_indexes_follow_updates_and_deletes():
         world.get("boxes", box["id"])
     tombstones = world.find("boxes", parse_filter(
         [{"property": "deletedAt", "operator": "exists", "value": True}]))[1]
-    assert tombstones == [{"id": box["id"], "kind": "Box", "deletedAt": tombstones[0]["deletedAt"]}]
+    assert tombstones == [{"id": box["id"], "kind": "Box", "deletedAt": tombstones[0]["deletedAt"],
+                           "project": p1["id"]}]
+    from simulator.world.world import Access
+    assert world.find("boxes", parse_filter([{"property": "deletedAt", "operator": "exists",
+                                              "value": True}]), access=Access({p2["id"]}))[0] == 0
     assert p2["id"] not in world.ids_where("boxes", "project", p2["id"])
 
 
