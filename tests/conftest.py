@@ -9,6 +9,12 @@ real port (waitress in a background thread, for the Node SDK and `requests`).
   is built lazily (the "empty" network: the catalogue of types and the API user, no projects).
 * ``tenant_key`` / ``module_tenant_key`` — one fresh tenant per test / per test module.
 
+Every /api/v2 response of ``app`` (hence of ``client`` and ``live_server``) goes through
+``tests.contract_check.ContractCheck``; a test during which a response broke the contract fails
+with the list of violations (request, status, problem). A violation recorded while a shared
+fixture was set up is reported by the test that triggered it; one recorded while fixtures were
+torn down, by that teardown.
+
 The simulator is imported inside the fixtures so that test modules that do not use them still
 collect when the application cannot be imported.
 """
@@ -18,6 +24,8 @@ import threading
 import uuid
 
 import pytest
+
+from . import contract_check
 
 
 def _register_tenant(simulator, label: str = "test") -> str:
@@ -45,7 +53,7 @@ def app(simulator):
     from simulator.app import create_app
     application = create_app(simulator)
     application.config["TESTING"] = True
-    return application
+    return contract_check.install(application)
 
 
 @pytest.fixture
@@ -85,3 +93,27 @@ def tenant_key(simulator, request) -> str:
 def module_tenant_key(simulator, request) -> str:
     """A fresh tenant shared by the tests of one module."""
     return _register_tenant(simulator, request.module.__name__.rsplit(".", 1)[-1])
+
+
+# ---- contract violations fail the test that saw them ----------------------------------------
+def _raise_violations(when: str) -> None:
+    found = contract_check.VIOLATIONS.take()
+    if found:
+        pytest.fail(f"{len(found)} response(s) {when} broke the contract:\n  " + "\n  ".join(found),
+                    pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    try:
+        return (yield)
+    finally:
+        _raise_violations("during this test (or its fixtures' set-up)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        _raise_violations("while this test's fixtures were torn down")

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from simulator.app import Simulator, create_app
-from simulator.ozmap import contract
+
+from .. import contract_check
 
 _SIM = Simulator(network="empty")
 _APP = create_app(_SIM)
@@ -56,19 +57,11 @@ class Api:
 
 def conformance(method: str, response) -> list[str]:
     """Problems of a response against the contract ([] when it conforms)."""
-    path = response.request.path
-    operation, exists = contract.router().match(path, method)
     body = response.get_json(silent=True) if response.data else None
-    if response.status_code >= 400:
-        if not isinstance(body, dict) or set(body) - {"message", "code", "field"} \
-                or not isinstance(body.get("message"), str):
-            return [f"error body is not {{message, code}}: {response.data[:200]!r}"]
-        if operation is None:
-            return []
-    if operation is None:
-        return [f"{method} {path} is not in the contract"] if exists or \
-            response.status_code < 400 else []
-    return operation.response_problems(response.status_code, body)
+    if response.data and body is None and response.is_json:
+        return [f"the body is not valid JSON: {response.data[:200]!r}"]
+    return contract_check.problems(method, response.request.path, response.status_code, body,
+                                   json_body=response.is_json)
 
 
 @pytest.fixture

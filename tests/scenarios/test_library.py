@@ -13,6 +13,8 @@ from scenarios.cli import main as scenario_cli
 from scenarios.runner import (InProcessTarget, RemoteTarget, Reporter, discover, load,
                               run_scenario)
 
+from .. import contract_check
+
 FILES = discover()
 DATA = Path(__file__).with_name("data")
 
@@ -49,9 +51,12 @@ def test_scenario(path):
 
 
 def test_lifecycle_with_filters_in_the_get_body():
-    """The same scenario with filters and sorts in the JSON body of GETs, like the SDK."""
+    """The same scenario with filters and sorts in the JSON body of GETs, like the SDK; its
+    responses go through the contract check (tests/scenarios/conftest.py)."""
+    checked = contract_check.VIOLATIONS.checked
     result, output = run_in_process(FILES[0], filter_in="body")
     assert result.ok, "\n" + output
+    assert contract_check.VIOLATIONS.checked - checked >= len(result.steps)
 
 
 def test_a_failing_scenario_is_detected_and_reported(tmp_path, capsys):

@@ -17,6 +17,8 @@ import requests
 
 from scenarios.runner import discover
 
+from .. import contract_check
+
 pytestmark = pytest.mark.xdist_group("scenarios-live")
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,6 +102,7 @@ def test_portable_scenarios_on_a_shared_tenant_without_control_plane(live_url):
 
     from scenarios.runner import RemoteTarget, run_files
 
+    checked = contract_check.VIOLATIONS.checked
     for _ in range(2):
         target = RemoteTarget(live_url, DEMO_API_KEY)
         target._control = False                  # behave as if /__ozsim did not exist
@@ -112,3 +115,5 @@ def test_portable_scenarios_on_a_shared_tenant_without_control_plane(live_url):
         assert {r.scenario.name for r in skipped} == \
             {r.scenario.name for r in results if not r.scenario.portable}
         assert all("given key" in r.target for r in ran)
+    # the runner's sessions checked every response on the client side (tests/scenarios/conftest.py)
+    assert contract_check.VIOLATIONS.checked - checked >= 2 * len(ran)
