@@ -70,6 +70,37 @@ def assert_crud(result: dict, kind: str) -> None:
     assert result["listedAfterDelete"] == 0
 
 
+LIST_BATCH = 3          # driver.mjs: `listing()` reads its seven elements back in batches of 3
+
+
+def assert_listing(listing: dict) -> None:
+    """What the driver's `listing()` saw (every resource's scenario runs it): a `find` with a
+    filter and a descending sort, `findAll` in small batches, `findById` of a never-issued id."""
+    elements = listing["elements"]
+    ids = [e["id"] for e in elements]
+    keys = [e["key"] for e in elements]
+    assert len(ids) == 7 and all(HEX24.match(i) for i in ids) and len(set(ids)) == 7, elements
+    assert all(isinstance(k, str) for k in keys) and len(set(keys)) == 7, elements
+    assert keys != sorted(keys) and keys != sorted(keys, reverse=True)   # creation order ≠ sort order
+    # find: the filter keeps the seven (not the decoy); the rows come by `sortBy` descending,
+    # checked against the values the elements were created with
+    expected = [e["id"] for e in sorted(elements, key=lambda e: e["key"], reverse=True)]
+    found = listing["sorted"]
+    assert (found["total"], found["count"]) == (7, 7), found
+    assert found["ids"] == expected, (listing["sortBy"], found["keys"])
+    assert found["keys"] == sorted(keys, reverse=True)
+    if listing["decoy"] is not None:
+        assert HEX24.match(listing["decoy"]) and listing["decoy"] not in found["ids"]
+    # findAll: every element exactly once, over ceil(7 / 3) = 3 pages advanced by `start`
+    assert len(listing["all"]) == 7 and set(listing["all"]) == set(ids), listing["all"]
+    assert listing["decoy"] not in listing["all"]
+    assert [p["start"] for p in listing["pages"]] == [None, "3", "6"], listing["pages"]
+    assert all(str(p["limit"]) == str(LIST_BATCH) for p in listing["pages"]), listing["pages"]
+    # findById of a well-formed id that was never issued: 404, which the SDK turns into null
+    assert HEX24.match(listing["neverIssued"]) and listing["neverIssued"] not in ids
+    assert listing["missing"] is None
+
+
 @pytest.fixture
 def sdk_env(live_server, tenant_key):
     """(base_url, key) of a fresh, empty tenant on the live server."""
@@ -234,6 +265,7 @@ def test_unknown_key_is_rejected(live_server):
 def test_projects_crud(sdk_env):
     r = drive(*sdk_env, "projects")
     assert_crud(r, "Project")
+    assert_listing(r["listing"])
     assert r["created"]["lat"] == 0 and r["created"]["lng"] == 0 and r["created"]["parents"] == []
     updated = r["updated"]
     assert updated["name"].endswith("renamed") and updated["identifier"].startswith("ID-")
@@ -243,6 +275,7 @@ def test_projects_crud(sdk_env):
 def test_tags_crud(sdk_env):
     r = drive(*sdk_env, "tags")
     assert_crud(r, "Tag")
+    assert_listing(r["listing"])
     assert sorted(r["created"]["allowedTypes"]) == ["box", "client"]
     assert r["updated"]["allowedTypes"] == ["box"] and r["updated"]["name"].endswith("renamed")
 
@@ -250,6 +283,7 @@ def test_tags_crud(sdk_env):
 def test_boxes_crud(sdk_env):
     r = drive(*sdk_env, "boxes")
     assert_crud(r, "Box")
+    assert_listing(r["listing"])
     created = r["created"]
     assert created["project"] == r["project"] and created["boxType"] == r["boxType"]
     assert created["coords"] == COORDS and (created["lng"], created["lat"]) == tuple(COORDS)
@@ -263,6 +297,7 @@ def test_boxes_crud(sdk_env):
 def test_splitters_crud(sdk_env):
     r = drive(*sdk_env, "splitters")
     assert_crud(r, "Splitter")
+    assert_listing(r["listing"])
     created = r["created"]
     assert created["parent"] == r["box"] and created["project"] == r["project"]
     assert created["isDrop"] is True and created["implanted"] is True
@@ -277,6 +312,7 @@ def test_splitters_crud(sdk_env):
 def test_prospects_crud(sdk_env):
     r = drive(*sdk_env, "prospects")
     assert_crud(r, "Prospect")
+    assert_listing(r["listing"])
     created = r["created"]
     assert created["tags"] == [] and created["coords"] == COORDS and created["viable"] is False
     assert "lat" not in created and "lng" not in created       # §2.2: prospects have no lat/lng
@@ -287,6 +323,7 @@ def test_prospects_crud(sdk_env):
 def test_pendencies_crud(sdk_env):
     r = drive(*sdk_env, "pendencies")
     assert_crud(r, "Pendency")
+    assert_listing(r["listing"])
     created = r["created"]
     assert created["owner"] == r["owner"] and created["pendencyType"] == r["pendencyType"]
     assert created["project"] == r["project"] and created["solved"] is False
@@ -299,6 +336,7 @@ def test_pendencies_crud(sdk_env):
 def test_pons_crud(sdk_env):
     r = drive(*sdk_env, "pons")
     assert_crud(r, "PON")
+    assert_listing(r["listing"])
     assert_document(r["pop"], "Pop")
     olt, slot, pon = r["olt"], r["slot"], r["created"]
     assert_document(olt, "OLT")
@@ -345,6 +383,9 @@ def test_properties_crud_reserves_and_frees_a_port(sdk_env):
     assert by_code["id"] == created["id"] and by_code["client"]["_id"] == created["client"]
     assert r["afterDelete"] is None and r["clientAfterDelete"] is None
     assert r["splitterAfterDelete"]["output"] == [None] * 8
+    # seven more reservations through the listing: ports 1..7 taken, the decoy (no box) on none
+    assert_listing(r["listing"])
+    assert [v is not None for v in r["splitterAfterListing"]["output"]] == [True] * 7 + [False]
 
 
 def test_port_occupancy_seen_through_plain_http(sdk_env):
@@ -383,6 +424,7 @@ def test_ftth_clients_update_and_delete(sdk_env):
     # §6.17: deleting the client removes the property it occupies and frees the port
     assert r["propertyAfterDelete"] is None
     assert r["splitterAfterDelete"]["output"] == [None] * 8
+    assert_listing(r["listing"])
 
 
 def test_next_url_is_relative_and_keeps_the_query(sdk_env):

@@ -48,13 +48,16 @@ function makeSdk({ baseUrl = opts.baseUrl, apiKey = opts.apiKey } = {}) {
   return new OZMapSDK(baseUrl, { apiKey });
 }
 
-/** Records every request the SDK's axios instance sends (after the SDK built it). */
+/** Records every request the SDK's axios instance sends (after the SDK built it); one log per SDK. */
+const requestLogs = new WeakMap();
 function recordRequests(sdk) {
+  if (requestLogs.has(sdk)) return requestLogs.get(sdk);
   const log = [];
   sdk.apiInstance.client.interceptors.request.use((config) => {
     log.push({ method: config.method, url: config.url, params: { ...(config.params || {}) }, data: config.data });
     return config;
   });
+  requestLogs.set(sdk, log);
   return log;
 }
 
@@ -114,8 +117,47 @@ async function network(sdk) {
   return { project, box, splitter };
 }
 
-/** create → findById → updateById → findById → deleteById → findById (must be null). */
-async function crud(proxy, createData, updateData) {
+// `listing()`: LIST_ORDER.length elements created in an order that is neither the sort order nor
+// its reverse, read back with findAll in batches of LIST_BATCH: pages of 3, 3 and 1.
+const LIST_ORDER = [3, 0, 5, 1, 6, 2, 4];
+const LIST_BATCH = 3;
+
+/**
+ * The reading half of every resource's scenario, on elements it creates first:
+ *   - `make(k)` → the create data of the element of sort rank k (its `sortBy` values must differ),
+ *     for each k of LIST_ORDER; `decoy` (optional) → one more element the filter must leave out;
+ *   - `find` with `filter` and a descending sort on `sortBy`;
+ *   - `findAll` with the same filter and batchSize LIST_BATCH (several pages);
+ *   - `findById` of a well-formed ObjectId never issued (must be null).
+ * `create(data)` defaults to `proxy.create`; it must resolve to the element as `proxy` reads it.
+ * The Python side checks the order against the created values, not against the response.
+ */
+async function listing(sdk, proxy, { make, decoy = null, filter, sortBy, create = (data) => proxy.create(data) }) {
+  const log = recordRequests(sdk);
+  const elements = [];
+  for (const k of LIST_ORDER) {
+    const doc = await create(make(k));
+    elements.push({ id: doc.id, key: doc[sortBy] ?? null });
+  }
+  const decoyDoc = decoy === null ? null : await create(decoy);
+  const sorted = await proxy.find({ filter, sorter: [{ property: sortBy, direction: -1 }], limit: 100 });
+  const from = log.length;
+  const all = await proxy.findAll({ filter, batchSize: LIST_BATCH });
+  const pages = log.slice(from).map((r) => ({ start: r.params.start ?? null, limit: r.params.limit ?? null }));
+  const neverIssued = objectId();
+  const missing = await proxy.findById(neverIssued);
+  return {
+    sortBy, elements, decoy: decoyDoc?.id ?? null,
+    sorted: { total: sorted.total, count: sorted.count, ids: sorted.rows.map((r) => r.id), keys: sorted.rows.map((r) => r[sortBy] ?? null) },
+    all: all.map((r) => r.id), pages, neverIssued, missing,
+  };
+}
+
+/**
+ * create → findById → updateById → findById → deleteById → findById (must be null), then, when
+ * `list` ({sdk, make, decoy, filter, sortBy}) is given, `listing()` on elements created for it.
+ */
+async function crud(proxy, createData, updateData, list = null) {
   const created = await proxy.create(createData);
   const fetched = await proxy.findById(created.id);
   const updateResult = await proxy.updateById(created.id, structuredClone(updateData));
@@ -126,8 +168,13 @@ async function crud(proxy, createData, updateData) {
   return {
     created, fetched, updateResult: updateResult ?? null, updated, deleteResult: deleteResult ?? null,
     afterDelete, listedAfterDelete: listedAfterDelete.total,
+    ...(list && { listing: await listing(list.sdk, proxy, list) }),
   };
 }
+
+/** The filter `listing()` scenarios use on names: `List-<TAG>-<k>`. */
+const listName = (k) => `List-${TAG}-${k}`;
+const likeListName = (property = 'name') => ({ property, operator: 'like', value: `List-${TAG}-` });
 
 // ---- scenarios ------------------------------------------------------------------------------
 const scenarios = {
@@ -227,20 +274,33 @@ const scenarios = {
   },
 
   async projects(sdk) {
-    return crud(sdk.project, { name: `Projeto ${TAG}` }, { name: `Projeto ${TAG} renamed`, identifier: `ID-${TAG}`, defaultPonPotency: 4 });
+    return crud(sdk.project, { name: `Projeto ${TAG}` }, { name: `Projeto ${TAG} renamed`, identifier: `ID-${TAG}`, defaultPonPotency: 4 }, {
+      sdk, sortBy: 'name', make: (k) => ({ name: listName(k), identifier: `L-${k}` }),
+      decoy: { name: listName('decoy') }, filter: [likeListName(), { property: 'identifier', operator: 'exists', value: true }],
+    });
   },
 
   async tags(sdk) {
-    return crud(sdk.tag, { name: `Tag ${TAG}`, allowedTypes: ['box', 'client'] }, { name: `Tag ${TAG} renamed`, allowedTypes: ['box'] });
+    return crud(sdk.tag, { name: `Tag ${TAG}`, allowedTypes: ['box', 'client'] }, { name: `Tag ${TAG} renamed`, allowedTypes: ['box'] }, {
+      sdk, sortBy: 'name', make: (k) => ({ name: listName(k), allowedTypes: ['box', 'pole'] }),
+      decoy: { name: listName('decoy'), allowedTypes: ['client'] }, filter: [likeListName(), { property: 'allowedTypes', operator: '=', value: 'box' }],
+    });
   },
 
   async boxes(sdk) {
     const project = await newProject(sdk);
+    const other = await newProject(sdk, `SDK other ${TAG}`);
     const boxType = await typeByCode(sdk.boxType, 'CTO');
     const result = await crud(
       sdk.box,
       { project: project.id, coords: COORDS, boxType: boxType.id, hierarchyLevel: 3, implanted: true, name: `CTO ${TAG}`, observation: 'criada pelo SDK' },
       { name: `CTO ${TAG} renamed`, implanted: false, observation: 'atualizada pelo SDK', coords: [-52.4615, -23.0715] },
+      {
+        sdk, sortBy: 'name',
+        make: (k) => ({ project: project.id, coords: COORDS, boxType: boxType.id, hierarchyLevel: 3, implanted: true, name: listName(k) }),
+        decoy: { project: other.id, coords: COORDS, boxType: boxType.id, hierarchyLevel: 3, implanted: true, name: listName('decoy') },
+        filter: [{ property: 'project', operator: '=', value: project.id }, likeListName()],
+      },
     );
     return { project: project.id, boxType: boxType.id, ...result };
   },
@@ -255,7 +315,14 @@ const scenarios = {
       { name: `SPL ${TAG} renamed`, observation: 'atualizado pelo SDK' },
     );
     const inBox = await sdk.splitter.find({ filter: [{ property: 'parent', operator: '=', value: box.id }] });
-    return { project: project.id, box: box.id, splitterType: splitterType.id, ...result, inBoxAfterDelete: inBox.total };
+    // the listing: seven splitters in a box of their own, the decoy (same name pattern) in the first box
+    const listBox = await newBox(sdk, project, { name: `CTO list ${TAG}` });
+    const splitterListing = await listing(sdk, sdk.splitter, {
+      sortBy: 'name', make: (k) => ({ parent: listBox.id, splitterType: splitterType.id, isDrop: true, name: listName(k) }),
+      decoy: { parent: box.id, splitterType: splitterType.id, isDrop: true, name: listName('decoy') },
+      filter: [{ property: 'parent', operator: '=', value: listBox.id }, likeListName()],
+    });
+    return { project: project.id, box: box.id, splitterType: splitterType.id, ...result, inBoxAfterDelete: inBox.total, listing: splitterListing };
   },
 
   /**
@@ -283,8 +350,18 @@ const scenarios = {
     const afterDelete = await sdk.property.findById(created.id);
     const clientAfterDelete = await sdk.ftthClient.findById(created.client);
     const splitterAfterDelete = await sdk.splitter.findById(splitter.id);
+    // the listing: seven reservations (nested client, auto_connect) in the box; the decoy, with the
+    // same address pattern, has no box
+    const propertyListing = await listing(sdk, sdk.property, {
+      sortBy: 'address',
+      make: (k) => ({ project: project.id, box: box.id, address: listName(k), client: { code: `L${k}-${TAG}` }, auto_connect: true }),
+      decoy: { project: project.id, coords: [-52.4619, -23.0719], address: listName('decoy'), client: { code: `LD-${TAG}` } },
+      filter: [{ property: 'box', operator: '=', value: box.id }, likeListName('address')],
+    });
+    const splitterAfterListing = await sdk.splitter.findById(splitter.id);
     return {
       project: project.id, box: box.id, splitter: splitter.id, code,
+      listing: propertyListing, splitterAfterListing: splitterAfterListing.connectables,
       splitterBefore: splitter.connectables, created, splitterAfterCreate: splitterAfterCreate.connectables,
       fetched, populated: { client: populated.client, box: populated.box }, client, updated,
       batch: batch ?? null, afterBatch: { potencyRead: afterBatch.potencyRead },
@@ -323,8 +400,17 @@ const scenarios = {
     const afterDelete = await sdk.ftthClient.findById(clientId);
     const propertyAfterDelete = await sdk.property.findById(property.id);
     const splitterAfterDelete = await sdk.splitter.findById(splitter.id);
+    // the listing: seven clients born in unconnected properties of the box (not implanted, as the
+    // SDK injects); the decoy has the same code pattern but is implanted
+    const clientListing = await listing(sdk, sdk.ftthClient, {
+      sortBy: 'code',
+      make: (k) => ({ project: project.id, box: box.id, client: { code: listName(k), name: `Cliente ${k}` } }),
+      decoy: { project: project.id, box: box.id, client: { code: listName('decoy'), implanted: true } },
+      filter: [likeListName('code'), { property: 'implanted', operator: '=', value: false }],
+      create: async (data) => sdk.ftthClient.findById((await sdk.property.create(data)).client),
+    });
     return {
-      project: project.id, box: box.id, splitter: splitter.id, property, clientId, code, onu, created,
+      project: project.id, box: box.id, splitter: splitter.id, property, clientId, code, onu, created, listing: clientListing,
       updateResult: updateResult ?? null, updated,
       bySerial: { total: bySerial.total, ids: bySerial.rows.map((r) => r.id) },
       byCode: { total: byCode.total, ids: byCode.rows.map((r) => r.id) },
@@ -338,17 +424,29 @@ const scenarios = {
       sdk.prospect,
       { name: `Lead ${TAG}`, code: `P-${TAG}`, phone: '+55 44 99999-0000', address: 'Av. Brasil, 100', coords: COORDS, viable: false },
       { viable: true, observation: 'contatado', name: `Lead ${TAG} renamed` },
+      {
+        sdk, sortBy: 'name', make: (k) => ({ name: listName(k), code: `LP-${k}-${TAG}`, coords: COORDS, viable: false }),
+        decoy: { name: listName('decoy'), coords: COORDS, viable: true },
+        filter: [likeListName(), { property: 'viable', operator: '=', value: false }],
+      },
     );
   },
 
   async pendencies(sdk) {
     const project = await newProject(sdk);
+    const other = await newProject(sdk, `SDK other ${TAG}`);
     const pendencyType = await firstRow(sdk.pendencyType, 'pendency types');
     const owner = await firstRow(sdk.users, 'users');
     const result = await crud(
       sdk.pendency,
       { owner: owner.id, project: project.id, pendencyType: pendencyType.id, coords: COORDS, name: `Pendência ${TAG}`, description: 'poste caído' },
       { solved: true, description: 'resolvida' },
+      {
+        sdk, sortBy: 'name',
+        make: (k) => ({ owner: owner.id, project: project.id, pendencyType: pendencyType.id, coords: COORDS, name: listName(k) }),
+        decoy: { owner: owner.id, project: other.id, pendencyType: pendencyType.id, coords: COORDS, name: listName('decoy') },
+        filter: [{ property: 'project', operator: '=', value: project.id }, likeListName()],
+      },
     );
     return { project: project.id, pendencyType: pendencyType.id, owner: owner.id, ...result };
   },
@@ -373,8 +471,15 @@ const scenarios = {
     const deleteResult = await sdk.pon.deleteById(created.id);
     const afterDelete = await sdk.pon.findById(created.id);
     const listedAfterDelete = await sdk.pon.find({ filter: [{ property: 'id', operator: '=', value: created.id }] });
+    // the listing: seven PONs in the slot; the decoy, same name pattern, in a second slot of the OLT
+    const otherSlot = await sdk.slot.create({ olt: olt.id, parent: pop.id, starting_pon_number: 1, name: `Slot 2 ${TAG}` });
+    const ponListing = await listing(sdk, sdk.pon, {
+      sortBy: 'name', make: (k) => ({ slot: slot.id, project: project.id, parent: pop.id, name: listName(k) }),
+      decoy: { slot: otherSlot.id, project: project.id, parent: pop.id, name: listName('decoy') },
+      filter: [{ property: 'slot', operator: '=', value: slot.id }, likeListName()],
+    });
     return {
-      project: project.id, pop, olt, slot, oltByName, created, slotFetched, fetched,
+      project: project.id, pop, olt, slot, oltByName, created, slotFetched, fetched, listing: ponListing,
       updateResult: updateResult ?? null, updated, bySlot: { total: bySlot.total, ids: bySlot.rows.map((r) => r.id) },
       oltUpdate: oltUpdate ?? null, oltAfterUpdate, deleteResult: deleteResult ?? null, afterDelete,
       listedAfterDelete: listedAfterDelete.total,
