@@ -620,6 +620,12 @@ def store(world, route: str, doc: dict) -> dict:
     return doc
 
 
+def keep(world, route: str, doc: dict) -> None:
+    """``store`` for a document that is already compact (or meant to stay as it is)."""
+    world.docs[route][doc["id"]] = doc
+    world._index(route, doc, add=True)
+
+
 def _mutable_keys(route: str) -> list[str]:
     return [k for k, v in RESOURCES[route].defaults.items() if isinstance(v, (list, dict))]
 

@@ -2,26 +2,31 @@
 
 A snapshot holds everything that makes a world what it is — the collections, the tombstones,
 the settings, the RNG state, the clock state, the id mint and the API user — and nothing
-that can be derived: equality indexes and spatial indexes are rebuilt on load.
+that can be derived: equality indexes, spatial indexes and the port ledger are rebuilt on load.
 
-Format (version 1): a gzip stream (level 1) holding one pickle (protocol 5) of plain builtins
+Format (version 2): a gzip stream (level 1) holding one pickle (protocol 5) of plain builtins
 only — dicts, lists, tuples, strings, numbers, booleans, ``None`` — and the world's shared
 empty list (``world.EMPTY``, named by ``shared_empty``):
 
-    {"format": "ozsim-snapshot", "version": 1, "tenant", "seed", "settings",
-     "docs": {route: [doc, ...]}, "tombstones": {route: [tombstone, ...]},
-     "rng": random.getstate(), "clock": {"frozen": iso|None, "last": iso|None},
-     "ids": {"counter", "seconds"}, "user": user id | None}
+    {"format": "ozsim-snapshot", "version": 2, "layout": "shapes", "tenant", "seed",
+     "settings", "docs": {route: [[keys, [values, ...]], ...]},
+     "tombstones": {route: [tombstone, ...]}, "rng": random.getstate(),
+     "clock": {"frozen": iso|None, "last": iso|None}, "ids": {"counter", "seconds"},
+     "user": user id | None}
 
-Why pickle and not JSON (measured on the ``mid`` network, ≈ 300 k documents — see
-``benchmarks/README.md``): pickle dumps and loads several times faster than the standard
+``docs`` groups each collection's documents by their keys (in order): one list of keys, then
+one tuple of values per document. Loading builds every document straight into its compact,
+key-sharing form (``world.maker``) from those tuples, dropping each tuple as it goes, so a
+loaded world never holds two copies of its documents (``large``: see benchmarks/README.md).
+
+Why pickle and not JSON: pickle dumps and loads several times faster than the standard
 ``json`` module, and it keeps *shared* strings shared — a reference id stored in a million
-documents is one string object after loading, where JSON would allocate a million copies
-and inflate a loaded ``large`` world's memory by hundreds of megabytes. Unpickling is made
-safe with an unpickler that refuses every global but ``shared_empty``: a snapshot can only
-contain builtin data, never code, so loading a hostile file fails instead of executing anything.
-``load`` also accepts a gzip'd JSON document of the same shape (``.json.gz``), which
-``save(..., fmt="json")`` writes for people who want to read or diff a snapshot.
+documents is one string object after loading, where JSON would allocate a million copies.
+Unpickling is made safe with an unpickler that refuses every global but ``shared_empty``: a
+snapshot can only contain builtin data, never code, so loading a hostile file fails instead
+of executing anything. ``save(..., fmt="json")`` writes a gzip'd JSON document with
+``"layout": "documents"`` (``docs: {route: [doc, ...]}``) for people who want to read or diff
+a snapshot; ``load`` reads both layouts, and version 1 (documents).
 """
 from __future__ import annotations
 
@@ -32,12 +37,13 @@ import json
 import pickle
 
 from .clock import Clock, iso, parse_iso
-from .generator import settle, store
+from .generator import keep, settle, store
 from .model import RESOURCES
-from .world import shared_empty
+from .world import maker, shared_empty
 
 FORMAT = "ozsim-snapshot"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)
 
 
 class SnapshotError(ValueError):
@@ -51,14 +57,23 @@ class _BuiltinsOnly(pickle.Unpickler):
         raise SnapshotError(f"a snapshot may only hold plain data; refusing {module}.{name}")
 
 
-def _state(world) -> dict:
+def _shapes(docs: dict) -> list:
+    """``[[keys, [values, ...]], ...]``: the documents grouped by their keys (in order)."""
+    groups: dict[tuple, list] = {}
+    for doc in docs.values():
+        groups.setdefault(tuple(doc), []).append(tuple(doc.values()))
+    return [[list(keys), rows] for keys, rows in groups.items()]
+
+
+def _state(world, layout: str) -> dict:
     clock = world.clock
     frozen = getattr(clock, "_frozen", None)
     last = getattr(clock, "_last", None)
+    group = _shapes if layout == "shapes" else (lambda docs: list(docs.values()))
     return {
-        "format": FORMAT, "version": VERSION, "tenant": world.tenant, "seed": world.seed,
-        "settings": dict(world.settings),
-        "docs": {route: list(docs.values()) for route, docs in world.docs.items()},
+        "format": FORMAT, "version": VERSION, "layout": layout, "tenant": world.tenant,
+        "seed": world.seed, "settings": dict(world.settings),
+        "docs": {route: group(docs) for route, docs in world.docs.items()},
         "tombstones": {route: list(t.values()) for route, t in world.tombstones.items() if t},
         "rng": world.rng.getstate(),
         "clock": {"frozen": iso(frozen) if frozen else None, "last": iso(last) if last else None},
@@ -70,7 +85,7 @@ def _state(world) -> dict:
 def save(world, path, fmt: str = "pickle") -> None:
     """Write ``world`` to ``path`` (gzip'd pickle, or gzip'd JSON with ``fmt="json"``)."""
     with world.lock:
-        state = _state(world)
+        state = _state(world, "documents" if fmt == "json" else "shapes")
         if fmt == "json":
             state["rng"] = [state["rng"][0], list(state["rng"][1]), state["rng"][2]]
             with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as out:
@@ -127,20 +142,33 @@ def load(path):
         state = _read(path)
         if not isinstance(state, dict) or state.get("format") != FORMAT:
             raise SnapshotError(f"{path} is not an ozsim snapshot")
-        if state.get("version") != VERSION:
+        if state.get("version") not in READS:
             raise SnapshotError(f"{path} is snapshot version {state.get('version')}; "
-                                f"this simulator reads version {VERSION}")
+                                f"this simulator reads versions {READS}")
         clock_state = state.get("clock") or {}
         frozen = clock_state.get("frozen")
         clock = Clock(parse_iso(frozen) if frozen else None)
         if clock_state.get("last"):
             clock._last = parse_iso(clock_state["last"])
         world = World(state["tenant"], state["seed"], clock, state.get("settings"))
+        shapes = state.get("layout") == "shapes"
         for route, docs in state["docs"].items():
             if route not in RESOURCES:
                 raise SnapshotError(f"{path} holds an unknown collection {route!r}")
-            for doc in docs:
-                store(world, route, doc)
+            if not shapes:
+                for doc in docs:
+                    store(world, route, doc)
+                continue
+            made = []
+            for keys, rows in docs:
+                keys = tuple(keys)
+                make = maker(route, keys) or (lambda *values, k=keys: dict(zip(k, values)))
+                rows.reverse()                       # pop from the end: each tuple is freed
+                while rows:
+                    made.append(make(*rows.pop()))
+            made.sort(key=lambda doc: doc["id"])     # creation order, as ids are minted
+            for doc in made:
+                keep(world, route, doc)
         version, internal, gauss = state["rng"]
         world.rng.setstate((version, tuple(internal), gauss))
         world._id_counter = state["ids"]["counter"]
@@ -159,9 +187,11 @@ def load(path):
 def describe(path) -> dict:
     """Counts per collection and the header fields of a snapshot (for the CLI)."""
     state = _read(path)
+    shapes = state.get("layout") == "shapes"
     return {"tenant": state.get("tenant"), "seed": state.get("seed"),
             "version": state.get("version"),
-            "counts": {r: len(d) for r, d in state.get("docs", {}).items() if d}}
+            "counts": {r: sum(len(rows) for _, rows in d) if shapes else len(d)
+                       for r, d in state.get("docs", {}).items() if d}}
 
 
 __all__ = ["save", "load", "describe", "SnapshotError", "FORMAT", "VERSION"]

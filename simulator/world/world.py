@@ -92,14 +92,20 @@ def compact(route: str, doc: dict) -> dict:
     """A key-sharing copy of ``doc`` when that saves memory, else ``doc`` itself."""
     if len(doc) not in _SHARED_KEYS:
         return doc
-    keys = tuple(doc)
+    make = maker(route, tuple(doc))
+    return doc if make is None else make(*doc.values())
+
+
+def maker(route: str, keys: tuple):
+    """``make(*values) -> dict`` building key-sharing documents with ``keys``, in that order;
+    None when such documents would not be smaller (or ``keys`` are not identifiers)."""
     make = _MAKERS.get((route, keys))
     if make is None:
-        if len(_MAKERS) >= 1000 or not all(
+        if len(keys) not in _SHARED_KEYS or len(_MAKERS) >= 1000 or not all(
                 isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) for k in keys):
-            return doc
+            return None
         make = _MAKERS[(route, keys)] = _maker(route, keys)
-    return make(*doc.values())
+    return make
 
 
 def _maker(route: str, keys: tuple):
