@@ -107,6 +107,10 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(docs_bp)
+    # compile the contract's validators now (≈ 1.5 s): lazily, the first requests would each
+    # compile them at once, and a burst of them would wait several seconds
+    from .ozmap import contract
+    contract.router()
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

@@ -215,20 +215,24 @@ class Projects(Behaviour):
 
 
 class Users(Behaviour):
-    """Usernames are unique; the key's own API user cannot be deleted; passwords never leave."""
+    """Usernames are unique; ``projects[].project`` must exist; the key's own API user cannot
+    be deleted; passwords never leave (``Resource.hidden``)."""
 
     @staticmethod
-    def _unique(world, values: dict, own_id: str | None = None) -> None:
+    def _check(world, values: dict, own_id: str | None = None) -> None:
         holders = world.ids_where("users", "username", values.get("username")) - {own_id}
         if values.get("username") and holders:
             raise RuleViolation(f"username {values['username']!r} is already taken",
                                 "DUPLICATE_USERNAME", "username")
+        for i, item in enumerate(values.get("projects") or ()):
+            if isinstance(item, dict) and item.get("project") is not None:
+                world.check_ref(f"projects[{i}].project", item["project"], ("projects",), None)
 
     def prepare_create(self, world, resource, body, access):
-        self._unique(world, body)
+        self._check(world, body)
 
     def prepare_update(self, world, resource, doc, patch):
-        self._unique(world, patch, doc["id"])
+        self._check(world, patch, doc["id"])
 
     def before_delete(self, world, resource, doc):
         if world.user is not None and doc["id"] == world.user["id"]:
@@ -236,9 +240,20 @@ class Users(Behaviour):
                                 "act on behalf of nobody", "API_USER_IN_USE")
         super().before_delete(world, resource, doc)
 
-    def decorate(self, world, doc, out):
-        super().decorate(world, doc, out)
-        out.pop("password", None)
+
+
+class CableTypes(Behaviour):
+    """A cable owns one fibre per ``fiberNumber`` of its type: a type in use keeps its count."""
+
+    def prepare_update(self, world, resource, doc, patch):
+        count = patch.get("fiberNumber", doc.get("fiberNumber"))
+        if count != doc.get("fiberNumber"):
+            users = [c["id"] for c in world.docs["cables"].values() if c["cableType"] == doc["id"]]
+            if users:
+                raise RuleViolation(f"cable type {doc['id']} is used by {len(users)} cable(s) "
+                                    f"with {doc.get('fiberNumber')} fibers (e.g. {users[0]}); its "
+                                    "fiberNumber cannot change", "FIBER_COUNT_MISMATCH",
+                                    "fiberNumber")
 
 
 class Chained(Behaviour):
@@ -308,7 +323,7 @@ class Pons(Chained):
 def behaviours() -> dict[str, Behaviour]:
     table = {route: Behaviour() for route in RESOURCES}
     table.update({"projects": Projects(), "boxes": Boxes(), "buildings": Buildings(), "poles": Poles(), "pops": Pops(),
-                  "users": Users(), "olt-types": OltTypes(), "olts": Olts(), "slots": Slots(), "pons": Pons()})
+                  "users": Users(), "cable-types": CableTypes(), "olt-types": OltTypes(), "olts": Olts(), "slots": Slots(), "pons": Pons()})
     from .network import network_behaviours   # the FTTH rules: ports, drops, clients, power
     table.update(network_behaviours())
     return table

@@ -30,6 +30,7 @@ class Resource:
     writable: bool = True                           # POST/PATCH/DELETE through the API
     tag_type: str | None = None                     # value of Tag.allowedTypes for `tags`
     computed: tuple = ()                            # read-only fields derived at read time
+    hidden: tuple = ()                              # stored, never rendered, filtered or sorted on
 
     def fresh_defaults(self) -> dict:
         return copy.deepcopy(self.defaults)
@@ -54,7 +55,7 @@ JOINT_DEFAULTS = {"name": None, "label": None, "index": None, "size": None, "she
 
 RESOURCES: dict[str, Resource] = {r.route: r for r in [
     _r("projects", "Project", project_scoped=False, defaults=PROJECT_DEFAULTS),
-    _r("users", "User", project_scoped=False, indexes=("username",),
+    _r("users", "User", project_scoped=False, indexes=("username",), hidden=("password",),
        defaults={"allUsers": False, "email_confirmed": False, "resources": [], "projects": [],
                  "projectGroups": [], "phone": None, "observation": None, "locale": None,
                  "browserData": None, "role": None}),

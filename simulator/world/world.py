@@ -264,15 +264,19 @@ class World:
              limit: int | None = None, access: Access = ALL_ACCESS):
         """(total, page of documents) — tombstones when the filter constrains ``deletedAt``."""
         filter = filter or parse_filter(None)
-        computed = RESOURCES[route].computed
+        resource = RESOURCES[route]
+        hidden, computed = resource.hidden, resource.computed
+        if hidden and (filter.reads(hidden) or _sorts_on(sort, hidden)):
+            raise Invalid(f"{', '.join(hidden)} of {resource.kind} documents cannot be filtered "
+                          "or sorted on", "FIELD_NOT_QUERYABLE",
+                          "filter" if filter.reads(hidden) else "sort")
         expand = None
         tombstones = filter.constrains("deletedAt")
         candidates = list(self.tombstones[route].values()) if tombstones else \
             self._candidates(route, filter)
-        if access.projects is not None and RESOURCES[route].project_scoped:
+        if access.projects is not None and resource.project_scoped:
             candidates = [d for d in candidates if access.allows(d)]
-        if not tombstones and computed and (
-                filter.reads(computed) or any(p.split(".", 1)[0] in computed for p, _ in sort or ())):
+        if not tombstones and computed and (filter.reads(computed) or _sorts_on(sort, computed)):
             expand = self.behaviours[route].computed          # match and sort on derived fields
             candidates = [{**d, **expand(self, d)} for d in candidates]
         rows = [d for d in candidates if filter.matches(d)] if filter else candidates
@@ -390,6 +394,8 @@ class World:
         if RESOURCES[route].point:
             coords = doc.get("coords")
             out["lng"], out["lat"] = (coords[0], coords[1]) if coords else (None, None)
+        for field in RESOURCES[route].hidden:
+            out.pop(field, None)
         self.behaviours[route].decorate(self, doc, out)
         for path in populate:
             self._populate(route, out, path.split("."), depth)
@@ -459,6 +465,11 @@ def _release(index: dict, value, doc_id: str) -> None:
         held.discard(doc_id)
         if len(held) <= SMALL_BUCKET // 2:
             index[value] = tuple(sorted(held))
+
+
+def _sorts_on(sort, fields) -> bool:
+    """True when a sort key is one of ``fields`` or below one (``connections.port``)."""
+    return any(path.split(".", 1)[0] in fields for path, _ in sort or ())
 
 
 def _distance_to(doc: dict, prop: str, lng: float, lat: float) -> float:

@@ -98,10 +98,10 @@ ROUND_TRIPS = {
                    patch={"name": "CB-02", "observation": "lançado em 2025", "implanted": False},
                    bad_ref=("cableType", MISSING),
                    adds={"kind": "Cable", "fiberNumber": 12, "looseNumber": 1, "tags": []}),
-    # users: no bad_ref — `projects[].project` is not checked (POST with a never-issued project
-    # id is a 201: reported as a simulator bug, the assertion is left out until it is fixed)
     "users": dict(body=_user_body, key="username",
                   patch={"name": "João da Silva", "phone": "+55 48 99999-0000"},
+                  bad_ref=("projects", [{"project": MISSING, "role": "5" * 24,
+                                         "fromGroup": False}]),
                   hidden=("password",), adds={"kind": "User", "allUsers": False,
                                               "email_confirmed": False}),
 }
@@ -181,6 +181,10 @@ def test_a_cable_is_measured_and_listed_on_its_boxes(api, project):
     assert cable["loss"] == pytest.approx(cable["length"] / 1000 * 0.35, abs=1e-4)
     for end in ("boxA", "boxB"):
         assert cable["id"] in api.ok("GET", f"boxes/{cable[end]}", 200)["cables"]
+    # the type of a cable in use keeps its fibre count (the cable owns one fibre per fibre)
+    changed = api.patch(f"cable-types/{cable['cableType']}", body={"fiberNumber": 24})
+    assert changed.status_code == 422 and changed.get_json()["code"] == "FIBER_COUNT_MISMATCH"
+    assert api.ok("GET", f"cable-types/{cable['cableType']}", 200)["fiberNumber"] == 12
     api.ok("DELETE", f"cables/{cable['id']}", 204)
     for end in ("boxA", "boxB"):
         assert cable["id"] not in api.ok("GET", f"boxes/{cable[end]}", 200)["cables"]
@@ -275,9 +279,11 @@ def test_users_never_return_the_password(api, project):
     # the password is write-only: PATCH refuses it, naming it
     refused = api.patch(f"users/{user['id']}", body={"password": "outra"})
     assert refused.status_code == 400 and refused.get_json()["field"] == "password"
-    # NOTE: GET /users?filter=[{"property":"password","operator":"=","value":<guess>}] answers
-    # the user (total 1) — a filter can test passwords. Reported as a simulator bug; the
-    # assertion (no match / 400) is left out until it is fixed.
+    # nor can a filter or a sort test it
+    for query in (where("password", "=", body["password"]), where("password", "like", "s3"),
+                  {"sort": json.dumps([{"property": "password", "direction": 1}])}):
+        guessed = api.get("users", query=query)
+        assert guessed.status_code == 400 and guessed.get_json()["code"] == "FIELD_NOT_QUERYABLE"
     duplicate = api.post("users", body={**body, "email": "outro@example.com"})
     assert duplicate.status_code == 422 and duplicate.get_json()["field"] == "username"
     refused = api.delete(f"users/{api.world.user['id']}")              # the key's own API user
