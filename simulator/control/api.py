@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, request
 
 from ..world.clock import parse_iso
 from ..world.errors import Invalid, Unauthorized
+from ..world.query import loads
 
 bp = Blueprint("control", __name__, url_prefix="/__ozsim")
 
@@ -18,9 +19,8 @@ def _sim():
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
-    if body is None and request.get_data().strip():
-        raise Invalid("the request body is not valid JSON", "INVALID_JSON", "body")
+    raw = request.get_data()
+    body = loads(raw, "body") if raw.strip() else None
     if body is not None and not isinstance(body, dict):
         raise Invalid("the request body must be a JSON object", "INVALID_BODY", "body")
     return body or {}

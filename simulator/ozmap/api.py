@@ -14,7 +14,8 @@ from flask import Blueprint, Response, current_app, g, request
 from ..world import feasibility, lifecycle, optics
 from ..world.errors import Invalid, NotFound, Unauthorized
 from ..world.model import RESOURCES
-from ..world.query import parse_filter, parse_json_param, parse_populate, parse_select, parse_sort
+from ..world.query import (loads, parse_filter, parse_json_param, parse_populate, parse_select,
+                           parse_sort)
 from . import contract
 
 bp = Blueprint("ozmap", __name__, url_prefix="/api/v2")
@@ -29,9 +30,9 @@ def sim():
 
 
 def dumps(payload) -> bytes:
-    """Compact UTF-8 JSON. orjson (15-20× faster than ``json`` on feasibility answers, which
-    are mostly floats) writes the same values; it writes NaN/Infinity as ``null`` where
-    ``json`` would write invalid JSON. What orjson refuses (integers beyond 64 bits, non-string
+    """Compact UTF-8 JSON. orjson (15-20× faster than ``json`` on feasibility answers) writes
+    the same values; it writes NaN/Infinity as ``null`` where ``json`` would write invalid
+    JSON. What orjson refuses (integers beyond 64 bits, non-string
     keys, nesting deeper than 254) goes through ``json``, as before."""
     try:
         return orjson.dumps(payload)
@@ -59,7 +60,9 @@ def authenticate_and_validate():
             raise Unauthorized("missing API key: send it in the Authorization header",
                                "MISSING_API_KEY")
         g.world, g.access = sim().resolve(key)
-    operation, _ = contract.router().match(request.path, request.method)
+    operation, exists = contract.router().match(request.path, request.method)
+    if operation is None and exists:
+        raise _method_not_allowed()
     if operation is not None:
         operation.validate_query(request.args)
         if request.method in ("POST", "PATCH") or g.body is not None:
@@ -70,10 +73,7 @@ def _json_body():
     raw = request.get_data(cache=True)
     if not raw or not raw.strip():
         return None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid(f"the request body is not valid JSON: {exc}", "INVALID_JSON", "body")
+    return loads(raw, "body")
 
 
 def write_body() -> dict:

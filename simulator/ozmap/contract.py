@@ -202,7 +202,9 @@ class Router:
     """Finds the contract operation for a request path and method.
 
     The answer is the first template, fewest parameters first, that matches the path and has
-    the method. A template only matches paths with its number of segments and its literal
+    the method — except that a template without parameters that matches the path *is* its
+    route: without the method, the answer is (None, True) (405), not a parameter template that
+    would read ``batch-update`` as an id. A template only matches paths with its number of segments and its literal
     third segment (``/api/v2/<resource>/...``), so the templates are bucketed by those two
     (keeping their order) and a path is tried against its bucket only.
     """
@@ -230,9 +232,9 @@ class Router:
             n, resource = len(segments), self._resource(segments)
             for (count, name), bucket in self.buckets.items():
                 if count == n and (resource is None or resource == name):
-                    bucket.append((pattern, ops))
+                    bucket.append((pattern, ops, static == 0))
             if resource is None:
-                self.wildcards.setdefault(n, []).append((pattern, ops))
+                self.wildcards.setdefault(n, []).append((pattern, ops, static == 0))
 
     @classmethod
     def _resource(cls, segments: list[str]):
@@ -250,11 +252,11 @@ class Router:
         if routes is None:
             routes = self.wildcards.get(len(segments), ())
         exists = False
-        for pattern, ops in routes:
+        for pattern, ops, literal in routes:
             if pattern.match(path):
                 exists = True
-                if method in ops:
-                    return ops[method], True
+                if method in ops or literal:
+                    return ops.get(method), True
         return None, exists
 
 

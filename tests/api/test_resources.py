@@ -319,11 +319,21 @@ def test_wrong_type_and_missing_required_name_the_field(api, project):
     assert missing.status_code == 400 and missing.get_json()["field"] == "name"
 
 
-def test_malformed_json_is_400_and_nothing_changes(api):
+@pytest.mark.parametrize("raw", [
+    "{not json", '{"name": "P", "lat": NaN}', '{"name": "P", "lng": Infinity}',
+    '{"name": "P", "lat": 1e400}', '{"name": ' + "[" * 5000 + "]" * 5000 + "}",
+])
+def test_malformed_json_is_400_and_nothing_changes(api, raw):
+    """Not JSON, or JSON beyond the standard (NaN, Infinity, numbers past a double, nesting
+    past 1024): 400 INVALID_JSON, in the body as in a filter, never a 500 or a stored NaN."""
     before = api.ok("GET", "projects", 200)["total"]
-    response = api.post("projects", raw="{not json")
+    response = api.post("projects", raw=raw)
     assert response.status_code == 400 and response.get_json()["code"] == "INVALID_JSON"
+    assert response.get_json()["field"] == "body"
     assert api.ok("GET", "projects", 200)["total"] == before
+    nan_filter = api.get("projects", query={"filter": '[{"property": "lat", "operator": "=", '
+                                                      '"value": NaN}]'})
+    assert nan_filter.status_code == 400 and nan_filter.get_json()["field"] == "filter"
 
 
 def test_auth_errors(api):
@@ -451,3 +461,12 @@ def test_olt_slot_pon_chain_and_project_scoping(api, project):
 def test_system_configs_is_one_object(api):
     config = api.ok("GET", "system-configs", 200)
     assert [level["name"] for level in config["hierarchyLevels"]["boxes"]] == ["POP", "CE", "CTO"]
+
+
+def test_a_literal_route_with_another_method_is_405_not_an_id(api):
+    """``batch-update`` and ``login`` are routes of their own, not ids of a document."""
+    for method, path in (("GET", "properties/batch-update"), ("DELETE", "ftth-clients/batch-update"),
+                         ("GET", "users/login"), ("PATCH", "properties/batch-update")):
+        response = api.request(method, path, body={} if method == "PATCH" else None)
+        assert response.status_code == 405, (method, path, response.get_json())
+        assert response.get_json()["code"] == "METHOD_NOT_ALLOWED"

@@ -23,13 +23,15 @@ OBJECT_ID = "683d929e0111aea9974e58ce"
 
 
 def linear_match(path: str, method: str):
-    """The router as it was: every template in order, the first with the method wins."""
+    """The router's rule as a linear scan: every template in order, fewest parameters first;
+    the first with the method wins, and a literal template (no parameters) that matches is the
+    route whatever the method."""
     exists = False
-    for _, pattern, ops, _ in ROUTER.routes:
+    for params, pattern, ops, _ in ROUTER.routes:
         if pattern.match(path):
             exists = True
-            if method in ops:
-                return ops[method], True
+            if method in ops or params == 0:
+                return ops.get(method), True
     return None, exists
 
 
