@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 import jsonschema_rs
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
 from ..world.errors import Invalid
@@ -185,6 +186,8 @@ def _raise_first(errors, where: str, prefix: str = ""):
             best = error
     if best is None:
         return
+    if best.validator in ("oneOf", "anyOf") and best.context:
+        best = best_match([best])       # into the alternative the value was meant for
     path = ".".join(str(p) for p in best.absolute_path)
     field = ".".join(p for p in (prefix, path) if p) or where
     if best.validator == "additionalProperties":
@@ -204,9 +207,9 @@ class Router:
     The answer is the first template, fewest parameters first, that matches the path and has
     the method — except that a template without parameters that matches the path *is* its
     route: without the method, the answer is (None, True) (405), not a parameter template that
-    would read ``batch-update`` as an id. A template only matches paths with its number of segments and its literal
-    third segment (``/api/v2/<resource>/...``), so the templates are bucketed by those two
-    (keeping their order) and a path is tried against its bucket only.
+    would read ``batch-update`` as an id. A template only matches paths with its number of
+    segments and its literal third segment (``/api/v2/<resource>/...``), so the templates are
+    bucketed by those two (keeping their order) and a path is tried against its bucket only.
     """
 
     RESOURCE = 3        # "", "api", "v2", resource

@@ -470,3 +470,17 @@ def test_a_literal_route_with_another_method_is_405_not_an_id(api):
         response = api.request(method, path, body={} if method == "PATCH" else None)
         assert response.status_code == 405, (method, path, response.get_json())
         assert response.get_json()["code"] == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.parametrize("client, field, code", [
+    ({"code": 5}, "client.code", "INVALID_FIELD"),
+    ({"code": "n1", "foo": 1}, "client.foo", "UNKNOWN_FIELD"),
+    ({"onu": {"bad": 1}}, "client.onu.bad", "UNKNOWN_FIELD"),
+])
+def test_errors_inside_alternatives_name_the_nested_field(api, project, client, field, code):
+    """``client`` is an id or a nested client (oneOf): the error names the nested field."""
+    prop = api.ok("POST", "properties", 201, body={"project": project["id"]})
+    response = api.patch(f"properties/{prop['id']}", body={"client": client})
+    assert response.status_code == 400, response.get_json()
+    assert (response.get_json()["field"], response.get_json()["code"]) == (field, code)
+    assert api.ok("GET", f"properties/{prop['id']}", 200)["client"] is None
