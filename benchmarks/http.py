@@ -125,6 +125,19 @@ def _total(base: str, key: str, route: str) -> int:
     return get_json(f"{base}/api/v2/{route}", key, {"limit": 1})["total"]
 
 
+def _settled_total(base: str, key: str, route: str) -> int:
+    """The total once the server is done: wrk stops at its deadline, but the server still
+    finishes the requests it had received (one per connection at most)."""
+    total = _total(base, key, route)
+    for _ in range(20):
+        time.sleep(0.5)
+        again = _total(base, key, route)
+        if again == total:
+            break
+        total = again
+    return total
+
+
 def _chunks(items: list, n: int = 200):
     for i in range(0, len(items), n):
         yield items[i:i + n]
@@ -141,7 +154,7 @@ def reservation_run(base: str, key: str, duration: int, threads: int = 2,
         result = run_wrk(base, script, threads, connections, duration)
     finally:
         os.unlink(script)
-    new = _total(base, key, "properties") - before
+    new = _settled_total(base, key, "properties") - before
     problems = []
     # wrk stops counting at the deadline: up to one request per connection may still be
     # served after it, so the API can show a few more reservations than wrk saw answered
