@@ -135,13 +135,22 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
 
 
 def options_from_env(**overrides) -> dict:
-    """Simulator options from OZSIM_* environment variables, overridden by explicit values."""
+    """Simulator options from OZSIM_* environment variables, overridden by explicit values;
+    ValueError naming the setting when one is not usable."""
+    from .world.generator import SIZES
     env = {"api_key": os.environ.get("OZSIM_API_KEY"), "network": os.environ.get("OZSIM_NETWORK"),
            "seed": os.environ.get("OZSIM_SEED"), "state": os.environ.get("OZSIM_STATE")}
     merged = {k: v for k, v in env.items() if v not in (None, "")}
     merged.update({k: v for k, v in overrides.items() if v is not None})
     if "seed" in merged:
-        merged["seed"] = int(merged["seed"])
+        try:
+            merged["seed"] = int(merged["seed"])
+        except ValueError:
+            raise ValueError(f"the seed (--seed / OZSIM_SEED) must be an integer, got "
+                             f"{merged['seed']!r}") from None
+    if merged.get("network", "demo") not in SIZES:
+        raise ValueError(f"unknown network {merged['network']!r} (--network / OZSIM_NETWORK): "
+                         f"choose one of {', '.join(SIZES)}")
     return merged
 
 

@@ -9,10 +9,16 @@ from .app import Simulator, create_app, options_from_env
 
 
 def _serve(args) -> int:
-    options = options_from_env(api_key=args.api_key, network=args.network, seed=args.seed,
-                               state=args.state)
+    raw_port = args.port if args.port is not None else os.environ.get("OZSIM_PORT") or 9994
+    try:
+        options = options_from_env(api_key=args.api_key, network=args.network, seed=args.seed,
+                                   state=args.state)
+        if not str(raw_port).isdecimal() or not 0 <= int(raw_port) <= 65535:
+            raise ValueError(f"the port (--port / OZSIM_PORT) must be 0..65535, got {raw_port!r}")
+    except ValueError as exc:
+        raise SystemExit(f"ozsim serve: {exc}") from None
+    port = int(raw_port)
     host = args.host or os.environ.get("OZSIM_HOST", "127.0.0.1")
-    port = int(args.port or os.environ.get("OZSIM_PORT", 9994))
     from .server import listen_address, run
     address = listen_address(host, port)        # a busy port fails before the network is built
     simulator = Simulator(**options, strict=not args.lenient)
