@@ -117,3 +117,16 @@ def pytest_runtest_teardown(item, nextitem):
         return (yield)
     finally:
         _raise_violations("while this test's fixtures were torn down")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Every test has its own node id. ``pytest-xdist --dist loadgroup`` (``make test``) keys
+    its work by node id and silently runs one of several items sharing one — as 164 of 165
+    schemathesis operations once were — so a duplicate fails the collection instead."""
+    seen: dict[str, int] = {}
+    for item in items:
+        seen[item.nodeid] = seen.get(item.nodeid, 0) + 1
+    duplicates = sorted(nodeid for nodeid, n in seen.items() if n > 1)
+    if duplicates:
+        raise pytest.UsageError(f"tests sharing a node id (xdist would run one of each): "
+                                f"{duplicates[:5]}")
