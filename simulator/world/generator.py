@@ -38,7 +38,7 @@ from . import network
 from .geo import distance_m
 from .catalogue import DEMO_API_KEY, frozen_clock, new_world
 from .model import RESOURCES
-from .world import EMPTY, compact
+from .store import EMPTY, compact
 
 SIZES = ("empty", "demo", "small", "mid", "large", "top")
 
@@ -612,7 +612,7 @@ def store(world, route: str, doc: dict) -> dict:
     ``new_id()`` and ``creator()`` even when the key is present: each call would burn an id, a
     clock tick and 40 RNG bits. This stores the document and maintains every index (equality,
     spatial, the port ledger) exactly as ``insert`` does after filling the defaults. The
-    stored document is a compact copy (``world.compact``): keep using the returned one.
+    stored document is a compact copy (``store.compact``): keep using the returned one.
     """
     doc = compact(route, doc)
     world.docs[route][doc["id"]] = doc

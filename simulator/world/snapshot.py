@@ -6,7 +6,7 @@ that can be derived: equality indexes, spatial indexes and the port ledger are r
 
 Format (version 2): a gzip stream (level 1) holding one pickle (protocol 5) of plain builtins
 only — dicts, lists, tuples, strings, numbers, booleans, ``None`` — and the world's shared
-empty list (``world.EMPTY``, named by ``shared_empty``):
+empty list (``store.EMPTY``, named by ``shared_empty``):
 
     {"format": "ozsim-snapshot", "version": 2, "layout": "shapes", "tenant", "seed",
      "settings", "docs": {route: [[keys, [values, ...]], ...]},
@@ -16,7 +16,7 @@ empty list (``world.EMPTY``, named by ``shared_empty``):
 
 ``docs`` groups each collection's documents by their keys (in order): one list of keys, then
 one tuple of values per document. Loading builds every document straight into its compact,
-key-sharing form (``world.maker``) from those tuples, dropping each tuple as it goes, so a
+key-sharing form (``store.maker``) from those tuples, dropping each tuple as it goes, so a
 loaded world never holds two copies of its documents (``large``: see benchmarks/README.md).
 
 Why pickle and not JSON: pickle dumps and loads several times faster than the standard
@@ -39,7 +39,7 @@ import pickle
 from .clock import Clock, iso, parse_iso
 from .generator import keep, settle, store
 from .model import RESOURCES
-from .world import maker, shared_empty
+from .store import maker, shared_empty
 
 FORMAT = "ozsim-snapshot"
 VERSION = 2

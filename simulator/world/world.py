@@ -7,7 +7,6 @@ FTTH modules it registers); this module only knows the catalogue in ``model.py``
 from __future__ import annotations
 
 import copy
-import keyword
 import random
 import re
 import threading
@@ -17,6 +16,7 @@ from .clock import Clock
 from .errors import Forbidden, Invalid, NotFound, RuleViolation
 from .model import RESOURCES, Resource
 from .query import MISSING, Filter, get_path, parse_filter, sort_docs
+from .store import hold, release
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 LEDGER_ROUTES = ("splitters", "boxes", "buildings")   # writes the port ledger follows
@@ -38,88 +38,6 @@ def check_object_id(value, field: str) -> str:
         raise Invalid(f"'{field}' must be a 24-character hexadecimal ObjectId, got {value!r}",
                       "INVALID_OBJECT_ID", field)
     return value
-
-
-# ---- one shared empty list -----------------------------------------------------------------
-class SharedEmpty(list):
-    """``EMPTY``: the one empty list the bulk paths share among their documents.
-
-    Stored containers are never changed in place — every write replaces them
-    (``World.set_fields``) — so a single empty list can stand for millions of ``tags: []``,
-    ``ducts: []`` and ``poles: []``. Should anything try to change it, it refuses (instead
-    of changing every document at once). Copies of it are ordinary empty lists.
-    """
-
-    __slots__ = ()
-
-    def _refuse(self, *args, **kwargs):
-        raise TypeError("a stored list is replaced, never changed in place (World.set_fields)")
-
-    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
-
-    def __copy__(self):
-        return []
-
-    def __deepcopy__(self, memo):
-        return []
-
-    def __reduce__(self):
-        return shared_empty, ()
-
-
-EMPTY = SharedEmpty()
-
-
-def shared_empty() -> SharedEmpty:
-    """``EMPTY`` (how a snapshot names it)."""
-    return EMPTY
-
-
-# ---- compact documents ------------------------------------------------------------------
-# CPython lets the instance dicts of one class share a single key table (PEP 412, "key-sharing
-# dictionaries"). A document materialised as an instance's ``__dict__`` is an ordinary
-# ``dict`` — same keys, values, order and behaviour — whose keys are stored once per route:
-# about 280 B for up to 30 keys, where a plain dict takes 464 B (11–21 keys) or 832 B (22–42).
-# The bulk paths (the generator, snapshot loads) store their documents this way; documents
-# written through the API stay plain dicts. Nothing else depends on it.
-_SHARED_KEYS = range(11, 31)        # below 11 keys a plain dict is as small; CPython caps at 30
-_MAKERS: dict[tuple, object] = {}     # (route, keys) -> make(*values)
-_HOLDERS: dict[str, type] = {}        # route -> the class whose instances share its keys
-
-
-def compact(route: str, doc: dict) -> dict:
-    """A key-sharing copy of ``doc`` when that saves memory, else ``doc`` itself."""
-    if len(doc) not in _SHARED_KEYS:
-        return doc
-    make = maker(route, tuple(doc))
-    return doc if make is None else make(*doc.values())
-
-
-def maker(route: str, keys: tuple):
-    """``make(*values) -> dict`` building key-sharing documents with ``keys``, in that order;
-    None when such documents would not be smaller (or ``keys`` are not identifiers)."""
-    make = _MAKERS.get((route, keys))
-    if make is None:
-        if len(keys) not in _SHARED_KEYS or len(_MAKERS) >= 1000 or not all(
-                isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) for k in keys):
-            return None
-        make = _MAKERS[(route, keys)] = _maker(route, keys)
-    return make
-
-
-def _maker(route: str, keys: tuple):
-    """``make(*values) -> dict``: sets the attributes of a bare instance, returns its dict."""
-    holder = _HOLDERS.get(route)
-    if holder is None:
-        holder = _HOLDERS[route] = type(f"{route.title().replace('-', '')}Document", (), {})
-    args = [f"v{i}" for i in range(len(keys))]
-    source = (f"def make({', '.join(args)}):\n    o = new(cls)\n"
-              + "".join(f"    o.{key} = {arg}\n" for key, arg in zip(keys, args))
-              + "    return o.__dict__\n")
-    namespace = {"new": object.__new__, "cls": holder}
-    exec(compile(source, f"<compact {route}>", "exec"), namespace)
-    return namespace["make"]
 
 
 class Access:
@@ -149,7 +67,7 @@ class World:
         self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
         self.docs: dict[str, dict[str, dict]] = {route: {} for route in RESOURCES}
         self.tombstones: dict[str, dict[str, dict]] = {route: {} for route in RESOURCES}
-        # equality indexes: value -> the ids of the documents holding it (see _hold)
+        # equality indexes: value -> the ids of the documents holding it (store.hold)
         self.indexes: dict[tuple, dict] = {
             (r.route, f): {} for r in RESOURCES.values() for f in r.indexes + ("external_id",)}
         self.spatial: dict[str, geo.GridIndex] = {
@@ -217,7 +135,7 @@ class World:
     def _index(self, route: str, doc: dict, add: bool) -> None:
         doc_id = doc["id"]
         indexes, ledger, spatial = self._keeps[route]
-        keep = _hold if add else _release
+        keep = hold if add else release
         for field, index in indexes:
             value = doc.get(field)
             if value is not None and not isinstance(value, (dict, list)):
@@ -427,44 +345,6 @@ class World:
             return item
 
         out[head] = [expand(v) for v in value] if isinstance(value, list) else expand(value)
-
-
-# ---- equality index buckets ----------------------------------------------------------------
-# A value's ids are a bare id string (most values — a client, a drop, a code — are held by one
-# document), a tuple up to SMALL_BUCKET ids (a box's drops and properties), or a set beyond.
-# On `large` a set per value would cost ≈ 0.7 GB more: 216 B for one id, 728 B for 5–19.
-SMALL_BUCKET = 32
-
-
-def _hold(index: dict, value, doc_id: str) -> None:
-    held = index.get(value)
-    if held is None:
-        index[value] = doc_id
-    elif held.__class__ is str:
-        if held != doc_id:
-            index[value] = (held, doc_id)
-    elif held.__class__ is tuple:
-        if doc_id not in held:
-            index[value] = held + (doc_id,) if len(held) < SMALL_BUCKET else {*held, doc_id}
-    else:
-        held.add(doc_id)
-
-
-def _release(index: dict, value, doc_id: str) -> None:
-    held = index.get(value)
-    if held is None:
-        return
-    if held.__class__ is str:
-        if held == doc_id:
-            del index[value]
-    elif held.__class__ is tuple:
-        if doc_id in held:
-            rest = tuple(i for i in held if i != doc_id)
-            index[value] = rest[0] if len(rest) == 1 else rest
-    else:
-        held.discard(doc_id)
-        if len(held) <= SMALL_BUCKET // 2:
-            index[value] = tuple(sorted(held))
 
 
 def _sorts_on(sort, fields) -> bool:

@@ -18,7 +18,7 @@ from simulator.world.clock import Clock, parse_iso
 from simulator.world.errors import Invalid, NotFound, RuleViolation
 from simulator.world.query import parse_filter
 from simulator.world.tenants import Tenants
-from simulator.world.world import EMPTY, _hold, _release, compact
+from simulator.world.store import EMPTY, compact, hold, release
 
 
 def test_ids_are_24_hex_deterministic_and_in_creation_order():
@@ -142,7 +142,7 @@ def test_index_buckets_hold_exactly_the_ids_added_and_not_removed(ops):
     index, model = {}, {}
     for add, value, n in ops:
         doc_id = f"{n:024x}"
-        (_hold if add else _release)(index, value, doc_id)
+        (hold if add else release)(index, value, doc_id)
         (model.setdefault(value, set()).add if add else model.setdefault(value, set()).discard)(doc_id)
         held = index.get(value)
         got = set() if held is None else {held} if isinstance(held, str) else set(held)
