@@ -18,6 +18,7 @@ from simulator.world.clock import Clock, parse_iso
 from simulator.world.errors import Invalid, NotFound, RuleViolation
 from simulator.world.query import parse_filter
 from simulator.world.tenants import Tenants
+from simulator.world.world import Access
 from simulator.world.store import EMPTY, compact, hold, release
 
 
@@ -71,7 +72,6 @@ def test_indexes_follow_updates_and_deletes():
         [{"property": "deletedAt", "operator": "exists", "value": True}]))[1]
     assert tombstones == [{"id": box["id"], "kind": "Box", "deletedAt": tombstones[0]["deletedAt"],
                            "project": p1["id"]}]
-    from simulator.world.world import Access
     assert world.find("boxes", parse_filter([{"property": "deletedAt", "operator": "exists",
                                               "value": True}]), access=Access({p2["id"]}))[0] == 0
     assert p2["id"] not in world.ids_where("boxes", "project", p2["id"])
