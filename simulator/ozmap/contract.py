@@ -86,14 +86,12 @@ class Operation:
             schema = ((_resolve(response).get("content") or {}).get("application/json") or {}).get("schema")
             self.responses[str(status)] = (Draft202012Validator(_anchor(schema), registry=registry)
                                            if schema else None)
-        self.params = {}
         self.query = []     # (name, Python validator, resolved schema, is an array, Rust check)
         for param in spec.get("parameters", []):
             param = _resolve(param)
             if param.get("in") == "query" and "schema" in param:
                 anchored = _anchor(param["schema"])
-                validator = self.params[param["name"]] = Draft202012Validator(anchored,
-                                                                              registry=registry)
+                validator = Draft202012Validator(anchored, registry=registry)
                 schema = _resolve(anchored) if "$ref" in anchored else anchored
                 self.query.append((param["name"], validator, schema,
                                    schema.get("type") == "array",

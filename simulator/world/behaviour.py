@@ -241,7 +241,6 @@ class Users(Behaviour):
         super().before_delete(world, resource, doc)
 
 
-
 class CableTypes(Behaviour):
     """A cable owns one fibre per ``fiberNumber`` of its type: a type in use keeps its count."""
 

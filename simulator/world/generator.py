@@ -1035,7 +1035,7 @@ class Generator:
 
     # -- a city: project, poles, POPs and OLTs, then CEO group by CEO group ----------------
     def city(self, plan: CityPlan, n_city: int) -> None:
-        world, emit, rng, grid, city = self.world, self.emit, self.rng, plan.grid, plan.city
+        emit, rng, grid, city = self.emit, self.rng, plan.grid, plan.city
         self._stage(f"{city.name}: poles")
         w, s, e, n = grid.bounds(60.0)
         centre = grid.lnglat(grid.width_m / 2, grid.height_m / 2)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .lifecycle import connection
-from .network import HOLDERS, WIRED, available_ports, held_fibers, is_service
+from .network import HOLDERS, WIRED, held_fibers, is_service, serving_entry
 
 
 def check(world) -> None:
@@ -120,12 +120,9 @@ def _ledger(world) -> None:
     recount: dict[str, list] = {}
     for splitter in world.docs["splitters"].values():
         if is_service(splitter):
-            index = splitter.get("index")
-            recount.setdefault(splitter["parent"], []).append(
-                ((index is None, index or 0, splitter["id"]),
-                 (splitter["id"], splitter.get("name"), tuple(available_ports(splitter)))))
+            recount.setdefault(splitter["parent"], []).append(serving_entry(splitter))
     for holder in set(recount) | set(world.ports.available) | set(world.ports.holders()):
-        expected = [entry for _, entry in sorted(recount.get(holder, ()))]
+        expected = [entry[1:] for entry in sorted(recount.get(holder, ()))]
         if world.ports.serving(holder) != expected:
             _fail(f"the port ledger of {holder} says {world.ports.serving(holder)}, a recount "
                   f"{expected}")

@@ -9,8 +9,6 @@ splitters from their type, measures cables, keeps the per-box count of available
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
-
 from . import geo
 from .behaviour import Behaviour, Named, Pons
 from .errors import Invalid, RuleViolation
@@ -33,6 +31,14 @@ def available_ports(splitter: dict) -> list[int]:
     ports = splitter.get("ports") or ()
     return [i + 1 for i, fiber in enumerate(output)
             if fiber is None and not (i < len(ports) and ports[i].get("blocked"))]
+
+
+def serving_entry(splitter: dict) -> tuple:
+    """A service splitter in its holder's ledger: (serving order — ``index``, then creation —,
+    id, name, available ports)."""
+    index = splitter.get("index")
+    return ((index is None, index or 0, splitter["id"]), splitter["id"], splitter.get("name"),
+            tuple(available_ports(splitter)))
 
 
 class PortLedger:
@@ -61,9 +67,7 @@ class PortLedger:
             holder = doc.get("parent")
             if holder is None or not is_service(doc):
                 return
-            index = doc.get("index")
-            entry = ((index is None, index or 0, splitter_id), splitter_id, doc.get("name"),
-                     tuple(available_ports(doc)))
+            entry = serving_entry(doc)
             self._served.setdefault(holder, {})[splitter_id] = entry
             self._holder[splitter_id] = holder
             change = len(entry[3])
