@@ -21,7 +21,7 @@ PRISM = os.path.join(HERE, "node_modules", ".bin", "prism")
 
 
 def demo_key() -> str:
-    from simulator.world.catalogue import DEMO_API_KEY
+    from ozsim.ftth.domain import DEMO_API_KEY
     return DEMO_API_KEY
 
 

@@ -56,7 +56,7 @@ def percentiles(samples: list[float]) -> dict:
 
 
 def measure(world, points, mode: str, radius: float = 150.0) -> dict:
-    from simulator.world import feasibility
+    from ozsim.ftth import feasibility
     world.ports.cache.clear()
     call = (lambda lat, lng: feasibility.radius(world, lat, lng, radius)) if mode == "radius" \
         else (lambda lat, lng: feasibility.pole(world, lat, lng))
@@ -80,9 +80,11 @@ def main(argv=None) -> int:
     parser.add_argument("--state", help="load this snapshot instead of building the size")
     parser.add_argument("--json", action="store_true", help="print the results as JSON last")
     args = parser.parse_args(argv)
-    from simulator.world import generator, snapshot
+    from ozsim import generator
+    from ozsim.core import snapshot
+    from ozsim.ftth.domain import FtthWorld
     started = time.perf_counter()
-    world = snapshot.load(args.state) if args.state else generator.build_world(args.size,
+    world = snapshot.load(args.state, FtthWorld) if args.state else generator.build_world(args.size,
                                                                                seed=args.seed)
     print(f"{args.state or args.size}: {len(world.docs['boxes']):,} boxes, "
           f"{len(world.docs['poles']):,} poles, {len(world.docs['properties']):,} properties "

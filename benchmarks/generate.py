@@ -33,7 +33,8 @@ def _peak_mib() -> float:
 
 
 def worker_build(size: str, seed: int, out: str | None, fmt: str) -> dict:
-    from simulator.world import generator, snapshot
+    from ozsim import generator
+    from ozsim.core import snapshot
     base = _peak_mib()
     started, cpu = time.perf_counter(), time.process_time()
     world = generator.build_world(size, seed=seed)
@@ -53,9 +54,10 @@ def worker_build(size: str, seed: int, out: str | None, fmt: str) -> dict:
 
 
 def worker_load(path: str) -> dict:
-    from simulator.world import snapshot
+    from ozsim.core import snapshot
+    from ozsim.ftth.domain import FtthWorld
     started = time.perf_counter()
-    world = snapshot.load(path)
+    world = snapshot.load(path, FtthWorld)
     return {"load_seconds": round(time.perf_counter() - started, 2),
             "documents": sum(len(d) for d in world.docs.values()),
             "peak_rss_after_load_mib": round(_peak_mib())}

@@ -6,7 +6,7 @@
 Honours the same OZSIM_* variables as ``ozsim serve``; the default tenant's world is built
 (or loaded) at import, before the server accepts requests.
 """
-from simulator.app import Simulator, create_app, options_from_env
+from ozsim.app import Simulator, create_app, options_from_env
 
 simulator = Simulator(**options_from_env())
 simulator.tenants.world("default")

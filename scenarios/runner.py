@@ -177,8 +177,7 @@ class InProcessTarget:
         self.filter_in = filter_in
 
     def open(self, scenario: Scenario) -> Session:
-        from simulator.app import Simulator, create_app
-
+        from ..app import Simulator, create_app
         from .wsgi import IN_PROCESS_URL, wsgi_session
         simulator = Simulator(network=scenario.size, seed=scenario.seed)
         app = create_app(simulator)
@@ -188,6 +187,16 @@ class InProcessTarget:
         return Session(IN_PROCESS_URL, simulator.default_key, lambda: wsgi_session(app), True,
                        f"in-process, network {scenario.size} seed {scenario.seed}",
                        self.filter_in, server_errors=captured.drain)
+
+
+_TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _own(filename: str) -> str | None:
+    """A source file of this project, named from its top folder (``simulator/ftth/wiring.py``);
+    None for anybody else's."""
+    path = os.path.abspath(filename)
+    return os.path.relpath(path, _TOP) if path.startswith(_TOP + os.sep) else None
 
 
 class _ServerErrors(logging.Handler):
@@ -204,8 +213,8 @@ class _ServerErrors(logging.Handler):
             import traceback
             exc = record.exc_info[1]
             frames = traceback.extract_tb(record.exc_info[2])
-            where = next((f"{f.filename.split('/work/main/')[-1]}:{f.lineno}"
-                          for f in reversed(frames) if "site-packages" not in f.filename), "")
+            where = next((f"{_own(f.filename)}:{f.lineno}"
+                          for f in reversed(frames) if _own(f.filename)), "")
             text = f"{text}: {type(exc).__name__}: {exc} ({where})"
         self.records.append(text)
 

@@ -1,17 +1,19 @@
 """The Flask application factory and the Simulator that holds the tenants' worlds."""
 from __future__ import annotations
 
-import json
 import os
 import secrets
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from .world.catalogue import DEMO_API_KEY, DEMO_LOGIN
-from .world.errors import DomainError, Unauthorized
-from .world.tenants import Tenants
-from .world.world import ALL_ACCESS, Access
+from . import generator
+from .core import snapshot
+from .core.errors import DomainError, Invalid, RuleViolation, Unauthorized
+from .core.tenants import Tenants
+from .core.world import ALL_ACCESS, Access
+from .ftth.domain import DEMO_API_KEY, DEMO_LOGIN, FtthWorld
+from .wire.encoding import respond
 
 MAX_BODY = 10 * 1024 * 1024
 
@@ -29,14 +31,11 @@ class Simulator:
 
     def add_tenant(self, api_key: str | None = None, network: str = "empty", seed: int = 0) -> str:
         """A new isolated tenant with its own world, built lazily from (network, seed)."""
-        from .world import generator
         if network not in generator.SIZES:
-            from .world.errors import Invalid
             raise Invalid(f"unknown network {network!r}; choose one of {', '.join(generator.SIZES)}",
                           "UNKNOWN_NETWORK", "network")
         api_key = api_key or f"ozsim-{secrets.token_hex(12)}"
         if self.tenants.tenant_of(api_key):
-            from .world.errors import RuleViolation
             raise RuleViolation("that API key is already registered", "DUPLICATE_API_KEY", "apiKey")
         tenant = f"t-{secrets.token_hex(6)}"
         self.recipes[tenant] = (network, seed)
@@ -44,10 +43,8 @@ class Simulator:
         return api_key
 
     def build_world(self, tenant: str):
-        from .world import generator
         if self.state and tenant == "default":
-            from .world import snapshot
-            return snapshot.load(self.state)
+            return snapshot.load(self.state, FtthWorld)
         network, seed = self.recipes.get(tenant, ("empty", 0))
         return generator.build_world(network, seed=seed, tenant=tenant, api_key=self.key_of(tenant))
 
@@ -67,38 +64,33 @@ class Simulator:
         return Access(projects) if projects and not user.get("allProjects") else ALL_ACCESS
 
     def login(self, body: dict) -> str:
+        """The API key of the tenant whose API user has this login and password (or the key
+        given as ``apiKey``). Only worlds that exist are searched: a login never builds a
+        tenant's network (a tenant whose world is not built yet has no user but the one of
+        its recipe, whose credentials are the default tenant's)."""
         api_key = body.get("apiKey")
         if isinstance(api_key, str) and self.tenants.tenant_of(api_key):
             return api_key
         login, password = body.get("login"), body.get("password")
         if isinstance(login, str) and isinstance(password, str):
+            worlds = self.tenants.built()
             for key, tenant in self.tenants.keys().items():
-                world = self.tenants.world(tenant)
-                user = world.user
-                if user["username"] == login and user.get("password") == password:
+                user = worlds[tenant].user if tenant in worlds else None
+                if user and user["username"] == login and user.get("password") == password:
                     return key
         raise Unauthorized("invalid credentials", "INVALID_CREDENTIALS")
 
-    @staticmethod
-    def system_config(world) -> dict:
-        level = lambda names: [{"id": i + 1, "name": n, "translated_name": n}  # noqa: E731
-                               for i, n in enumerate(names)]
-        return {"id": "000000000000000000000001",
-                "hierarchyLevels": {"boxes": level(["POP", "CE", "CTO"]),
-                                    "cables": level(["PRIMÁRIO", "SECUNDÁRIO", "DROP"]),
-                                    "pops": level(["POP"]), "towers": level(["Torre"])}}
 
-
-def _error_response(status: int, message: str, code: str, field: str | None = None) -> Response:
+def _error_response(status: int, message: str, code: str, field: str | None = None):
     body = {"message": message, "code": code}
     if field:
         body["field"] = field
-    return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
+    return respond(body, status)
 
 
 def create_app(simulator: Simulator | None = None, **options) -> Flask:
     from .control.api import bp as control_bp
-    from .ozmap.api import bp as ozmap_bp
+    from .ozmap.api import CONTRACT, bp as ozmap_bp
     from .web.docs import bp as docs_bp
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
@@ -107,10 +99,9 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(docs_bp)
-    # compile the contract's validators now (≈ 1.5 s): lazily, the first requests would each
-    # compile them at once, and a burst of them would wait several seconds
-    from .ozmap import contract
-    contract.router()
+    # compile the contract's validators now: lazily, the first requests would each compile
+    # them at once, and a burst of them would wait
+    CONTRACT.router  # noqa: B018 - a cached property, built here
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -137,7 +128,6 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
 def options_from_env(**overrides) -> dict:
     """Simulator options from OZSIM_* environment variables, overridden by explicit values;
     ValueError naming the setting when one is not usable."""
-    from .world.generator import SIZES
     env = {"api_key": os.environ.get("OZSIM_API_KEY"), "network": os.environ.get("OZSIM_NETWORK"),
            "seed": os.environ.get("OZSIM_SEED"), "state": os.environ.get("OZSIM_STATE")}
     merged = {k: v for k, v in env.items() if v not in (None, "")}
@@ -148,9 +138,9 @@ def options_from_env(**overrides) -> dict:
         except ValueError:
             raise ValueError(f"the seed (--seed / OZSIM_SEED) must be an integer, got "
                              f"{merged['seed']!r}") from None
-    if merged.get("network", "demo") not in SIZES:
+    if merged.get("network", "demo") not in generator.SIZES:
         raise ValueError(f"unknown network {merged['network']!r} (--network / OZSIM_NETWORK): "
-                         f"choose one of {', '.join(SIZES)}")
+                         f"choose one of {', '.join(generator.SIZES)}")
     return merged
 
 

@@ -5,7 +5,9 @@ import argparse
 import os
 import sys
 
+from . import generator
 from .app import Simulator, create_app, options_from_env
+from .scenarios.cli import register as register_scenarios
 
 
 def _serve(args) -> int:
@@ -52,9 +54,8 @@ def _seed(args) -> int:
     import resource
     import time
 
-    from .progress import Progress
-    from .world import generator
-    from .world.catalogue import DEMO_API_KEY
+    from .core.progress import Progress
+    from .ftth.domain import DEMO_API_KEY
 
     started = time.perf_counter()
     with Progress(f"ozsim seed {args.size}") as bar:
@@ -69,7 +70,7 @@ def _seed(args) -> int:
     print(f"  {'total':<{width}}  {sum(c for _, c in rows):>10,}")
     print(f"built in {built:.1f} s", flush=True)
     if args.out:
-        from .world import snapshot
+        from .core import snapshot
         started = time.perf_counter()
         snapshot.save(world, args.out)
         size = os.path.getsize(args.out)
@@ -97,11 +98,10 @@ def main(argv=None) -> int:
     serve.add_argument("--lenient", action="store_true",
                        help="drop unknown request fields instead of refusing them")
     serve.set_defaults(func=_serve)
-    from scenarios.cli import register as register_scenarios; register_scenarios(sub)  # noqa: E702
+    register_scenarios(sub)
 
-    from .world.generator import SIZES
     seed = sub.add_parser("seed", help="build a network, report it, optionally snapshot it")
-    seed.add_argument("--size", default="demo", choices=SIZES, help="network size (default demo)")
+    seed.add_argument("--size", default="demo", choices=generator.SIZES, help="network size (default demo)")
     seed.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
     seed.add_argument("--out", help="write a snapshot that `ozsim serve --state FILE` loads")
     seed.add_argument("--api-key", help="API key stored with the world's API user")

@@ -38,19 +38,19 @@ def _register_tenant(simulator, label: str = "test") -> str:
 
 @pytest.fixture(scope="session")
 def simulator():
-    from simulator.app import Simulator
+    from ozsim.app import Simulator
     return Simulator(network="demo", seed=0)
 
 
 @pytest.fixture(scope="session")
 def api_key() -> str:
-    from simulator.world.catalogue import DEMO_API_KEY
+    from ozsim.ftth.domain import DEMO_API_KEY
     return DEMO_API_KEY
 
 
 @pytest.fixture(scope="session")
 def app(simulator):
-    from simulator.app import create_app
+    from ozsim.app import create_app
     application = create_app(simulator)
     application.config["TESTING"] = True
     return contract_check.install(application)

@@ -1,7 +1,7 @@
 """Every /api/v2 response the suite sees, checked against the contract.
 
 * ``problems(method, path, status, body)`` — why one response does not conform ([] when it does):
-  the operation is looked up with ``contract.router().match(path, method)`` and the body checked
+  the operation is looked up with ``CONTRACT.router.match(path, method)`` and the body checked
   with ``operation.response_problems(status, body)``; an error body (status >= 400) must be
   ``{message, code, field?}`` whether or not the contract knows the route.
 * ``ContractCheck(app)`` — WSGI middleware that records the problems of every response to an
@@ -25,8 +25,8 @@ ERROR_KEYS = {"message", "code", "field"}
 def problems(method: str, path: str, status: int, body, *, json_body: bool = True) -> list[str]:
     """Problems of one response. ``body`` is the parsed JSON body (None when empty or not JSON);
     ``json_body`` says whether the response declared a JSON content type."""
-    from simulator.ozmap import contract
-    operation, exists = contract.router().match(path, method)
+    from ozsim.ozmap.api import CONTRACT
+    operation, exists = CONTRACT.router.match(path, method)
     if status >= 400:
         if not isinstance(body, dict) or set(body) - ERROR_KEYS \
                 or not isinstance(body.get("message"), str) \

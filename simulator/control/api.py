@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from ..world.clock import parse_iso
-from ..world.errors import Invalid, Unauthorized
-from ..world.query import loads
+from ..core.clock import parse_iso
+from ..core.errors import Invalid, Unauthorized
+from ..wire.encoding import json_body, object_body
 
 bp = Blueprint("control", __name__, url_prefix="/__ozsim")
 
@@ -19,11 +19,8 @@ def _sim():
 
 
 def _body() -> dict:
-    raw = request.get_data()
-    body = loads(raw, "body") if raw.strip() else None
-    if body is not None and not isinstance(body, dict):
-        raise Invalid("the request body must be a JSON object", "INVALID_BODY", "body")
-    return body or {}
+    body = json_body()
+    return {} if body is None else object_body(body)
 
 
 def _tenant() -> str:
@@ -85,12 +82,10 @@ def set_clock():
 
 @bp.get("/invariants")
 def invariants():
-    world = _sim().tenants.world(_tenant())
-    with world.lock:
-        try:
-            world.check_invariants()
-        except AssertionError as exc:
-            return {"ok": False, "message": str(exc)}, 409
+    try:
+        _sim().tenants.world(_tenant()).check_invariants()
+    except AssertionError as exc:
+        return {"ok": False, "message": str(exc)}, 409
     return {"ok": True}
 
 

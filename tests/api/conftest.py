@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from simulator.app import Simulator, create_app
+from ozsim.app import Simulator, create_app
 
 from .. import contract_check
 

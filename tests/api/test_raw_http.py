@@ -108,7 +108,7 @@ def test_login_rejects_an_unknown_key(net):
 
 
 def test_login_with_password(live_server):
-    from simulator.world.catalogue import DEMO_LOGIN
+    from ozsim.ftth.domain import DEMO_LOGIN
     http = Http(live_server[0], None)
     token = http.ok("POST", "users/login", auth=None, json=DEMO_LOGIN)["authorization"]
     assert http.ok("GET", "authenticated", auth=None, headers={"Authorization": token})["username"] \

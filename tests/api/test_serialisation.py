@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import math
 
-from simulator.ozmap.api import dumps
-from simulator.world import feasibility
+from ozsim.wire.encoding import dumps
+from ozsim.ftth import feasibility
 
 
 def standard(payload) -> bytes:

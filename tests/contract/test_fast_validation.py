@@ -14,9 +14,10 @@ import copy
 
 import pytest
 
-from simulator.ozmap import contract
+from ozsim.ozmap.api import CONTRACT
+from ozsim.wire import contract
 
-ROUTER = contract.router()
+ROUTER = CONTRACT.router
 OPERATIONS = [op for *_, ops, _ in ROUTER.routes for op in ops.values()]
 METHODS = ("GET", "POST", "PATCH", "DELETE", "PUT", "HEAD")
 OBJECT_ID = "683d929e0111aea9974e58ce"
@@ -67,11 +68,11 @@ ODD = [None, True, False, 0, 1, -1, 2 ** 63, 10 ** 20, 1.5, -0.0, float("nan"), 
 
 
 def body_examples(op) -> list:
-    body = contract._resolve(op.spec.get("requestBody") or {})
+    body = contract._resolve(op.spec.get("requestBody") or {}, CONTRACT.document)
     media = (body.get("content") or {}).get("application/json") or {}
     found = [media["example"]] if "example" in media else []
     for example in (media.get("examples") or {}).values():
-        example = contract._resolve(example)
+        example = contract._resolve(example, CONTRACT.document)
         if "value" in example:
             found.append(example["value"])
     return found

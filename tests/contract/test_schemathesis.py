@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (content_type_conformance, not_a_server_error,
                                  response_schema_conformance, status_code_conformance)
 
-from simulator.app import Simulator, create_app
+from ozsim.app import Simulator, create_app
 
 SIM = Simulator(network="demo", seed=0)
 APP = create_app(SIM)

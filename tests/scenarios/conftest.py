@@ -1,6 +1,6 @@
 """Every response a scenario sees is checked against the contract.
 
-``InProcessTarget`` builds its app with ``simulator.app.create_app`` at ``open()`` time, so the
+``InProcessTarget`` builds its app with ``ozsim.app.create_app`` at ``open()`` time, so the
 app of every in-process scenario (the library tests, the CLI run in-process) gets
 ``ContractCheck`` in front of it. Remote targets used in this process (``RemoteTarget`` against
 the ``ozsim serve`` subprocess of test_live.py) build their sessions with ``requests.Session``:
@@ -19,17 +19,17 @@ from .. import contract_check
 def _scenario_responses_checked(monkeypatch):
     import requests
 
-    import scenarios.runner
-    import simulator.app
+    import ozsim.scenarios.runner
+    import ozsim.app
 
-    create_app = simulator.app.create_app
+    create_app = ozsim.app.create_app
 
     def checked_create_app(*args, **kwargs):
         return contract_check.install(create_app(*args, **kwargs))
 
-    monkeypatch.setattr(simulator.app, "create_app", checked_create_app)
+    monkeypatch.setattr(ozsim.app, "create_app", checked_create_app)
     # only the runner's sessions: `requests.Session` as the runner module sees it
-    monkeypatch.setattr(scenarios.runner, "requests", _RequestsWithCheckingSession(requests))
+    monkeypatch.setattr(ozsim.scenarios.runner, "requests", _RequestsWithCheckingSession(requests))
 
 
 class _RequestsWithCheckingSession:

@@ -7,7 +7,7 @@ import pytest
 import requests
 from urllib3.exceptions import ProtocolError
 
-from scenarios.client import (BadRequest, Forbidden, NotFound, OZmapClient,
+from ozsim.scenarios.client import (BadRequest, Forbidden, NotFound, OZmapClient,
                               OZmapConnectionError, OZmapError, Page, RuleViolation,
                               Unauthorized)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.cli import main as scenario_cli
-from scenarios.runner import (InProcessTarget, RemoteTarget, Reporter, discover, load,
+from ozsim.scenarios.cli import main as scenario_cli
+from ozsim.scenarios.runner import (InProcessTarget, RemoteTarget, Reporter, discover, load,
                               run_scenario)
 
 from .. import contract_check
@@ -96,6 +96,6 @@ def test_a_target_that_cannot_be_reached_or_runs_nothing_is_a_failure(capsys, mo
         def has_control(self) -> bool:
             return False
 
-    monkeypatch.setattr("scenarios.cli.RemoteTarget", RealOZmap)
+    monkeypatch.setattr("ozsim.scenarios.cli.RemoteTarget", RealOZmap)
     assert scenario_cli(["scenario", "run", "--target", "https://ozmap.invalid"]) == 1
     assert "no scenario ran" in capsys.readouterr().err

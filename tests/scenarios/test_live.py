@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from scenarios.runner import discover
+from ozsim.scenarios.runner import discover
 
 from .. import contract_check
 
@@ -98,9 +98,9 @@ def test_portable_scenarios_on_a_shared_tenant_without_control_plane(live_url):
     holds a network (the server's demo tenant), no control plane (no fresh tenants, no clock,
     no invariants). Portable scenarios build their own fixture and still pass — twice in a
     row on the same tenant, thanks to ${run.uid}; the others are skipped."""
-    from simulator.world.catalogue import DEMO_API_KEY
+    from ozsim.ftth.domain import DEMO_API_KEY
 
-    from scenarios.runner import RemoteTarget, run_files
+    from ozsim.scenarios.runner import RemoteTarget, run_files
 
     checked = contract_check.VIOLATIONS.checked
     for _ in range(2):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios.matching import MISSING, match
+from ozsim.scenarios.matching import MISSING, match
 
 
 def paths(expected, actual):

@@ -11,9 +11,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from flask import Flask, jsonify, request
 
-from scenarios.runner import (Reporter, ScenarioError, Session, Vars, load, run_scenario,
+from ozsim.scenarios.runner import (Reporter, ScenarioError, Session, Vars, load, run_scenario,
                               summary, write_junit)
-from scenarios.wsgi import IN_PROCESS_URL, wsgi_session
+from ozsim.scenarios.wsgi import IN_PROCESS_URL, wsgi_session
 
 
 def fake_ozmap() -> Flask:
@@ -178,7 +178,7 @@ def test_parallel_branches_each_with_its_own_client(tmp_path):
 
 
 def test_clock_advance_without_control_plane_waits_and_says_so(tmp_path, monkeypatch):
-    import scenarios.runner as runner
+    import ozsim.scenarios.runner as runner
     monkeypatch.setattr(runner, "NO_CONTROL_WAIT", 0.01)
     result, out = run(tmp_path, """
         name: clock

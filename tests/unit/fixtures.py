@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from types import SimpleNamespace
 
-from simulator.world.catalogue import frozen_clock, new_world
-from simulator.world.geo import EARTH_RADIUS_M
+from ozsim.ftth.domain import frozen_clock, new_world
+from ozsim.core.geo import EARTH_RADIUS_M
 
 ORIGIN = (-48.55, -27.60)       # [lng, lat] of the POP
 

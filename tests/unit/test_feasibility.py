@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from simulator.world import feasibility
-from simulator.world.catalogue import frozen_clock, new_world
-from simulator.world.errors import Invalid
-from simulator.world.geo import distance_m
-from simulator.world.network import available_ports, is_service
-from simulator.world.world import Access
+from ozsim.ftth import feasibility
+from ozsim.ftth.domain import frozen_clock, new_world
+from ozsim.core.errors import Invalid
+from ozsim.core.geo import distance_m
+from ozsim.ftth.ports import available_ports, is_service
+from ozsim.core.world import Access
 
 from .fixtures import north, reserve, splitter, tiny_world, type_id
 

@@ -3,13 +3,15 @@ the documents the behaviours would (``build_world(fast=False)`` goes through the
 from __future__ import annotations
 
 import json
+import random
 import re
 
 import pytest
 
-from simulator.world import feasibility, generator, optics
-from simulator.world.generator import Profile, build_world
-from simulator.world.model import RESOURCES
+from ozsim.ftth import feasibility, optics
+from ozsim.ftth.catalogue import RESOURCES
+from ozsim.generator import build_world, plan, reference
+from ozsim.generator.reference import Profile
 
 from .fixtures import connections
 
@@ -243,8 +245,8 @@ def test_a_reservation_works_on_the_generated_network(demo):
 
 
 def test_profiles_scale_with_the_size():
-    plans = {size: generator.plan_network(generator.PROFILES[size],
-                                          generator.random.Random(1), size == "demo")
+    plans = {size: plan.plan_network(reference.PROFILES[size],
+                                     random.Random(1), size == "demo")
              for size in ("small", "mid")}
     ctos = {size: sum(len(p.ctos) for p in plans[size]) for size in plans}
     assert 500 <= ctos["small"] <= 1000 and 5000 <= ctos["mid"] <= 6500

@@ -4,8 +4,8 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from simulator.world.errors import Invalid
-from simulator.world.geo import (EARTH_RADIUS_M, GridIndex, distance_m, parse_point,
+from ozsim.core.errors import Invalid
+from ozsim.core.geo import (EARTH_RADIUS_M, GridIndex, distance_m, parse_point,
                                  parse_polygon, point_in_polygon, validate_coords)
 
 FLORIPA = (-48.63, -27.59)   # (lng, lat)

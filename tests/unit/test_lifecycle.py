@@ -5,9 +5,8 @@ import threading
 
 import pytest
 
-from simulator.world import lifecycle
-from simulator.world.errors import Invalid, NotFound, RuleViolation
-from simulator.world.query import parse_filter
+from ozsim.ftth import properties as lifecycle
+from ozsim.core.errors import Invalid, NotFound, RuleViolation
 
 from .fixtures import connections, free_ports, north, reserve, splitter, tiny_world
 
@@ -302,10 +301,10 @@ def test_batch_update(net):
     world = net.world
     props = [reserve(world, net.ctos[0], code) for code in ("A", "B", "C")]
     ids = [p["id"] for p in props[:2]]
-    flt = parse_filter([{"property": "id", "operator": "in", "value": ids}])
+    flt = [{"property": "id", "operator": "in", "value": ids}]
     assert lifecycle.batch_update(world, "properties", flt, {"potencyRead": -19.25}) == 2
     assert [p["potencyRead"] for p in props] == [-19.25, -19.25, None]
-    clients = parse_filter([{"property": "code", "operator": "in", "value": ["A", "C"]}])
+    clients = [{"property": "code", "operator": "in", "value": ["A", "C"]}]
     assert lifecycle.batch_update(world, "ftth-clients", clients,
                                   {"status": "ERROR", "implanted": True, "certified": True}) == 2
     assert [world.docs["ftth-clients"][p["client"]]["status"] for p in props] == [1, 0, 1]
@@ -313,10 +312,10 @@ def test_batch_update(net):
         with pytest.raises(Invalid) as bad:
             lifecycle.batch_update(world, route, flt, update)
         assert bad.value.code == "BATCH_FIELD_NOT_ALLOWED" and bad.value.status == 400
-    none = parse_filter([{"property": "id", "operator": "=", "value": "e" * 24}])
+    none = [{"property": "id", "operator": "=", "value": "e" * 24}]
     assert lifecycle.batch_update(world, "properties", none, {"potencyRead": None}) == 0
     with pytest.raises(Invalid) as bad:            # no filter: never "update everything"
-        lifecycle.batch_update(world, "properties", parse_filter([]), {"potencyRead": -30.0})
+        lifecycle.batch_update(world, "properties", [], {"potencyRead": -30.0})
     assert bad.value.field == "filter" and [p["potencyRead"] for p in props] == [-19.25, -19.25, None]
 
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from simulator.world import optics
-from simulator.world.errors import RuleViolation
+from ozsim.ftth import optics
+from ozsim.core.errors import RuleViolation
 
 from .fixtures import connections, tiny_world
 

@@ -5,9 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from simulator.world import optics
-from simulator.world.catalogue import frozen_clock, new_world
-from simulator.world.errors import NotFound
+from ozsim.ftth import optics, properties
+from ozsim.ftth.domain import frozen_clock, new_world
+from ozsim.core.errors import NotFound
 
 from .fixtures import cable, fiber, north, splitter, type_id, wire_output
 
@@ -75,7 +75,7 @@ def test_worked_example_of_the_domain_reference():
     assert {k: v["id"] for k, v in up.items()} == {"pop": net.pop["id"], "olt": net.olt["id"],
                                                    "slot": net.slot["id"], "pon": net.pon["id"]}
     world.update("properties", prop["id"], {"potencyRead": -22.1})
-    report = optics.olt_pop(world, "W-1")
+    report = properties.olt_pop(world, "W-1")
     assert report == {"property": prop["id"], "client": prop["client"],
                       "pop": {"id": net.pop["id"], "name": net.pop["name"]},
                       "olt": {"id": net.olt["id"], "name": "OLT 1"},
@@ -84,7 +84,7 @@ def test_worked_example_of_the_domain_reference():
                       "splitter": {"id": secondary["id"], "name": secondary["name"]}, "port": 5,
                       "potencyCalculated": pytest.approx(-21.54, abs=0.01), "potencyRead": -22.1}
     with pytest.raises(NotFound):
-        optics.olt_pop(world, "no-such-code")
+        properties.olt_pop(world, "no-such-code")
     world.check_invariants()
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.world.errors import Invalid, RuleViolation
-from simulator.world.geo import distance_m
+from ozsim.core.errors import Invalid, RuleViolation
+from ozsim.core.geo import distance_m
 
 from .fixtures import cable, connections, fiber, free_ports, reserve, splitter, tiny_world, type_id
 

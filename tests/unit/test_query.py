@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from simulator.world.errors import Invalid, NotFound
-from simulator.world.geo import distance_m
-from simulator.world.query import (MISSING, get_path, parse_filter, parse_json_param,
+from ozsim.core.errors import Invalid, NotFound
+from ozsim.core.geo import distance_m
+from ozsim.core.query import (MISSING, get_path, parse_filter, parse_json_param,
                                    parse_populate, parse_select, parse_sort, sort_docs)
 
 BOX = {

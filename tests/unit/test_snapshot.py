@@ -8,9 +8,11 @@ import pickle
 
 import pytest
 
-from simulator.world import feasibility, snapshot
-from simulator.world.generator import build_world
-from simulator.world.query import parse_filter
+from ozsim.core import snapshot
+from ozsim.ftth import feasibility
+from ozsim.generator import build_world
+from ozsim.core.query import parse_filter
+from ozsim.ftth.domain import FtthWorld
 
 NEAR = parse_filter([{"property": "coords", "operator": "near",
                       "value": {"lat": -27.5954, "lng": -48.5480, "radius": 250}}])
@@ -28,7 +30,7 @@ def world():
 def test_round_trip_is_identical(world, tmp_path, fmt):
     path = tmp_path / f"w.{fmt}.gz"
     snapshot.save(world, path, fmt=fmt)
-    loaded = snapshot.load(path)
+    loaded = snapshot.load(path, FtthWorld)
     assert json.dumps(loaded.docs) == json.dumps(world.docs)
     assert loaded.tombstones == world.tombstones and any(loaded.tombstones["properties"].values())
     assert (loaded.tenant, loaded.seed, loaded.settings) == (world.tenant, world.seed, world.settings)
@@ -43,7 +45,7 @@ def test_round_trip_is_identical(world, tmp_path, fmt):
 def test_indexes_and_spatial_indexes_are_rebuilt(world, tmp_path):
     path = tmp_path / "w.gz"
     snapshot.save(world, path)
-    loaded = snapshot.load(path)
+    loaded = snapshot.load(path, FtthWorld)
     box = next(b for b in world.docs["boxes"].values() if world.docs_where("properties", "box", b["id"]))
     by_box = parse_filter([{"property": "box", "operator": "=", "value": box["id"]}])
     for route, flt in (("properties", by_box), ("boxes", NEAR), ("poles", NEAR),
@@ -59,7 +61,7 @@ def test_indexes_and_spatial_indexes_are_rebuilt(world, tmp_path):
 def test_a_loaded_world_keeps_working(world, tmp_path):
     path = tmp_path / "w.gz"
     snapshot.save(world, path)
-    loaded, twin = snapshot.load(path), snapshot.load(path)
+    loaded, twin = snapshot.load(path, FtthWorld), snapshot.load(path, FtthWorld)
     box = next(b for b in loaded.docs["boxes"].values() if loaded.ports.available.get(b["id"]))
     made = [w.create("properties", {"box": box["id"], "auto_connect": True,
                                      "client": {"code": "SNAP-1"}}) for w in (loaded, twin)]
@@ -77,16 +79,16 @@ def test_snapshots_hold_plain_data_only(tmp_path):
     with gzip.open(path, "wb") as out:
         pickle.dump({"format": snapshot.FORMAT, "version": 1, "docs": Evil()}, out)
     with pytest.raises(snapshot.SnapshotError, match="plain data"):
-        snapshot.load(path)
+        snapshot.load(path, FtthWorld)
     junk = tmp_path / "junk"
     junk.write_text("not a snapshot")
     with pytest.raises(snapshot.SnapshotError):
-        snapshot.load(junk)
+        snapshot.load(junk, FtthWorld)
     old = tmp_path / "old.gz"
     with gzip.open(old, "wb") as out:
         pickle.dump({"format": snapshot.FORMAT, "version": 99}, out)
     with pytest.raises(snapshot.SnapshotError, match="version 99"):
-        snapshot.load(old)
+        snapshot.load(old, FtthWorld)
 
 
 def test_describe(world, tmp_path):

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.world.catalogue import frozen_clock, new_world
-from simulator.world.clock import Clock, parse_iso
-from simulator.world.errors import Invalid, NotFound, RuleViolation
-from simulator.world.query import parse_filter
-from simulator.world.tenants import Tenants
-from simulator.world.world import Access
-from simulator.world.store import EMPTY, compact, hold, release
+from ozsim.ftth.domain import frozen_clock, new_world
+from ozsim.core.clock import Clock, parse_iso
+from ozsim.core.errors import Invalid, NotFound, RuleViolation
+from ozsim.core.query import parse_filter
+from ozsim.core.tenants import Tenants
+from ozsim.core.world import Access
+from ozsim.core.store import EMPTY, compact, hold, release
 
 
 def test_ids_are_24_hex_deterministic_and_in_creation_order():

@@ -1,4 +1,5 @@
-"""Feasibility ("viabilidade"): by radius, by pole, for condominiums (reference §6.20, §8 a–c).
+"""Feasibility ("viabilidade"): by radius, by pole, for condominiums (docs/decisions.md,
+"Feasibility").
 
 A box is viable when it is not in design (draft) and one of its service splitters has a port
 that is free and not blocked. Queries read the spatial indexes and ``world.ports`` (available
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 from math import isfinite
 
-from . import geo, network
-from .errors import Invalid
-from .world import ALL_ACCESS
+from ..core import geo
+from ..core.errors import Invalid
+from ..core.world import ALL_ACCESS, locked
+from .cables import pole_distances
 
 TYPE_FIELD = {"boxes": "boxType", "buildings": "buildingType"}
 
@@ -90,6 +92,7 @@ def _near(world, route: str, lng: float, lat: float, radius: float, access) -> l
     return items
 
 
+@locked
 def radius(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
     """§8 a: every box within ``radius`` metres (default: the tenant setting), nearest first."""
     lat, lng = _point(lat, lng)
@@ -98,6 +101,7 @@ def radius(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
                    radius=radius)
 
 
+@locked
 def pole(world, lat, lng, access=ALL_ACCESS) -> dict:
     """§8 b: boxes reachable along pole adjacencies from the nearest usable pole, by drop length."""
     lat, lng = _point(lat, lng)
@@ -111,7 +115,7 @@ def pole(world, lat, lng, access=ALL_ACCESS) -> dict:
              "distance": round(reach, 2)}
     limits = {p["id"]: (p.get("drop") or {}).get("maxSize") or 200
               for p in world.docs["projects"].values() if access.allows({"project": p["id"]})}
-    along, _ = network.pole_distances(world, start_doc["id"], max(limits.values(), default=0) - reach)
+    along, _ = pole_distances(world, start_doc["id"], max(limits.values(), default=0) - reach)
     items, boxes = [], world.docs["boxes"]
     for pole_id, metres in along.items():
         for box_id in world.ids_where("boxes", "pole", pole_id):
@@ -136,6 +140,7 @@ def _start_pole(world, lng: float, lat: float, search: float):
     return None
 
 
+@locked
 def condominiums(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
     """§8 c: buildings with a free port within the radius; gated communities around the point."""
     lat, lng = _point(lat, lng)

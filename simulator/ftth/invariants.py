@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .lifecycle import connection
-from .network import HOLDERS, WIRED, held_fibers, is_service, serving_entry
+from .catalogue import HOLDERS, WIRED
+from .ports import is_service, serving_entry
+from .wiring import connection, held_fibers
 
 
 def check(world) -> None:

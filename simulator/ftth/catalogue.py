@@ -1,39 +1,23 @@
-"""The resource catalogue: what each OZmap collection is, what it references, its defaults.
+"""The FTTH catalogue: what each OZmap collection is, what it references, its defaults —
+plus the groups of collections the rules speak of, the read-only views, the polygon models
+of ``within`` filters and the tenant settings.
 
-One entry per route of ``/api/v2``. The wire format (field names, types, enums) is owned by
-``contracts/ozmap.yaml``; this table holds what the *rules* need: the ``kind`` literal,
-reference fields and the collections they may point to, server defaults, which fields are
-immutable after creation, which fields are indexed, and whether documents have a point.
-Behaviour beyond that (ports, drops, power) lives in the resource's ``Behaviour`` class.
+One ``Resource`` per route of ``/api/v2``. The wire format (field names, types, enums) is
+owned by ``contracts/ozmap.yaml``; this table holds what the *rules* need: the ``kind``
+literal, reference fields and the collections they may point to, server defaults, which
+fields are immutable after creation, which fields are indexed, whether documents have a
+point, and which writes the API takes. Rules beyond that (ports, drops, power) live in the
+resource's rules class (``ftth.rules``).
 """
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
+from ..core.resource import Resource, View
 
-BASE_BOXES = ("boxes", "buildings", "pops")
-BOX_LIKE = ("boxes", "buildings", "pops", "properties")
-NETWORK_CONNECTORS = ("splitters", "connectors", "fusions", "pons")
-
-
-@dataclass(frozen=True)
-class Resource:
-    route: str
-    kind: str
-    refs: dict = field(default_factory=dict)        # field -> target routes (a single id)
-    list_refs: dict = field(default_factory=dict)   # field -> target routes (list of ids)
-    defaults: dict = field(default_factory=dict)    # applied on create when absent
-    immutable: tuple = ()                           # silently kept on update
-    indexes: tuple = ()                             # equality indexes kept by the world
-    point: bool = False                             # has `coords` ([lng, lat]) and a spatial index
-    project_scoped: bool = True                     # carries a `project` field
-    writable: bool = True                           # POST/PATCH/DELETE through the API
-    tag_type: str | None = None                     # value of Tag.allowedTypes for `tags`
-    computed: tuple = ()                            # read-only fields derived at read time
-    hidden: tuple = ()                              # stored, never rendered, filtered or sorted on
-
-    def fresh_defaults(self) -> dict:
-        return copy.deepcopy(self.defaults)
+# groups of collections, named once
+BASE_BOXES = ("boxes", "buildings", "pops")           # what holds equipment and cable ends
+BOX_LIKE = BASE_BOXES + ("properties",)               # what a cable may end at
+HOLDERS = ("boxes", "buildings")                      # where clients are served from
+WIRED = ("splitters", "connectors", "fusions", "pons")  # what holds fibres (``connectables``)
 
 
 def _r(route, kind, **kw) -> Resource:
@@ -117,6 +101,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
                  "orientationA": None, "orientationB": None, "color": None, "tags": [],
                  "poles": [], "ducts": [], "index": None}),
     _r("fibers", "Fiber", indexes=("parent",), refs={"parent": ("cables",)},
+       operations=("update",),                      # fibres come and go with their cable
        immutable=("parent", "project", "fiberNumber", "isDrop", "connectors"),
        defaults={"name": None, "observation": None, "connectors": [], "isDrop": False}),
     _r("connector-types", "ConnectorType", project_scoped=False,
@@ -185,5 +170,17 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
                  "tags": [], "solved": False, "convertedTo": None}),
 ]}
 
-KIND_TO_ROUTE = {r.kind: r.route for r in RESOURCES.values()}
-KIND_TO_ROUTE["Drop"] = "cables"
+
+VIEWS = {"drops": View("cables", {"kind": "Drop"}, kind="Drop")}
+
+POLYGON_MODELS = {"project": ("projects", "area"),     # `within` by reference: model -> field
+                  "horizontalCondominium": ("horizontal-condominiums", "polygon")}
+
+DEFAULT_SETTINGS = {
+    "defaultRadius": 150.0,          # feasibility radius when the request gives none (m)
+    "poleSearchRadius": 100.0,       # pole feasibility: nearest usable pole within (m)
+    "defaultPonPotency": 0.0,        # PON launch power when neither PON nor project says (dBm)
+    "connectorLoss": 0.5,            # a connectorised splitter output (dB)
+    "dropConnectorLoss": 0.5,        # field connector at the end of a drop (dB)
+    "readWorseTolerance": 2.0,       # read power this much below calculated is suspect (dB)
+}

@@ -37,8 +37,6 @@ import json
 import pickle
 
 from .clock import Clock, iso, parse_iso
-from .generator import keep, settle, store
-from .model import RESOURCES
 from .store import maker, shared_empty
 
 FORMAT = "ozsim-snapshot"
@@ -50,9 +48,15 @@ class SnapshotError(ValueError):
     """The file is not a snapshot this version can read."""
 
 
+# where ``shared_empty`` has lived: snapshots name it by module (version 2 files written
+# before the core moved name ``simulator.world.store``)
+_SHARED_EMPTY = {(shared_empty.__module__, "shared_empty"),
+                 ("simulator.world.store", "shared_empty")}
+
+
 class _BuiltinsOnly(pickle.Unpickler):
     def find_class(self, module, name):  # noqa: D401 - pickle hook
-        if (module, name) == (shared_empty.__module__, shared_empty.__name__):
+        if (module, name) in _SHARED_EMPTY:
             return shared_empty
         raise SnapshotError(f"a snapshot may only hold plain data; refusing {module}.{name}")
 
@@ -132,9 +136,9 @@ def _read(path) -> dict:
     raise SnapshotError(f"{path} is not a snapshot (unknown payload)")
 
 
-def load(path):
-    """A world restored from ``path``; indexes and spatial indexes are rebuilt."""
-    from .world import World
+def load(path, make_world):
+    """A world restored from ``path``; indexes and spatial indexes are rebuilt.
+    ``make_world(tenant, seed, clock, settings)`` makes the empty world of the domain."""
 
     gc_was_enabled = gc.isenabled()
     gc.disable()        # millions of new containers: cyclic GC passes would dominate the load
@@ -150,14 +154,14 @@ def load(path):
         clock = Clock(parse_iso(frozen) if frozen else None)
         if clock_state.get("last"):
             clock._last = parse_iso(clock_state["last"])
-        world = World(state["tenant"], state["seed"], clock, state.get("settings"))
+        world = make_world(state["tenant"], state["seed"], clock, state.get("settings"))
         shapes = state.get("layout") == "shapes"
         for route, docs in state["docs"].items():
-            if route not in RESOURCES:
+            if route not in world.resources:
                 raise SnapshotError(f"{path} holds an unknown collection {route!r}")
             if not shapes:
                 for doc in docs:
-                    store(world, route, doc)
+                    world.store(route, doc)
                 continue
             made = []
             for keys, rows in docs:
@@ -168,7 +172,7 @@ def load(path):
                     made.append(make(*rows.pop()))
             made.sort(key=lambda doc: doc["id"])     # creation order, as ids are minted
             for doc in made:
-                keep(world, route, doc)
+                world.keep(route, doc)
         version, internal, gauss = state["rng"]
         world.rng.setstate((version, tuple(internal), gauss))
         world._id_counter = state["ids"]["counter"]
@@ -180,7 +184,7 @@ def load(path):
     finally:
         if gc_was_enabled:
             gc.enable()
-    settle(world)
+    world.settle()
     return world
 
 

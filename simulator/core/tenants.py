@@ -39,3 +39,7 @@ class Tenants:
 
     def keys(self) -> dict[str, str]:
         return dict(self._keys)
+
+    def built(self) -> dict[str, World]:
+        """The worlds that exist, by tenant (never builds one)."""
+        return dict(self._worlds)

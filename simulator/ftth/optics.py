@@ -1,4 +1,4 @@
-"""Calculated optical power (ftth-domain.md §2.2; reference §8 d–e).
+"""Calculated optical power (docs/optical-budget.md).
 
 Power is traced upstream at read time from the current network, so it never goes stale:
 from a fibre to the element holding it in an output position, through that element to the
@@ -9,9 +9,10 @@ a drop adds the field connector (``dropConnectorLoss``). No PON reached → ``No
 """
 from __future__ import annotations
 
-from .network import WIRED, cable_type_loss
-from .query import MISSING
-from .world import ALL_ACCESS
+from ..core.query import MISSING
+from .cables import cable_type_loss
+from .catalogue import WIRED
+from .wiring import connection
 
 JOINT_TYPES = {"connectors": ("connectorType", "connector-types"),
                "fusions": ("fusionType", "fusion-types")}
@@ -21,13 +22,26 @@ def element_loss(world, route: str, element: dict, output: int) -> float:
     """dB lost crossing ``element`` to its output position ``output`` (0-based)."""
     if route == "splitters":
         stype = world.docs["splitter-types"].get(element.get("splitterType")) or {}
-        connector = world.settings["connectorLoss"] if stype.get("outputConnectionType") == 1 else 0.0
-        return element["attenuation"][output] + connector
+        return splitter_loss(world, stype, element["attenuation"][output])
     if route in JOINT_TYPES:
         field, types = JOINT_TYPES[route]
         own = element.get("attenuation") or ()
         return own[0] if own else (world.docs[types].get(element.get(field)) or {}).get("loss", 0.0)
     return 0.0
+
+
+def splitter_loss(world, splitter_type: dict, attenuation: float) -> float:
+    """dB lost through one splitter output of ``attenuation`` dB: plus the tenant's
+    ``connectorLoss`` when the type's outputs are connectorised (``outputConnectionType`` 1)."""
+    connector = world.settings["connectorLoss"] if splitter_type.get("outputConnectionType") == 1 \
+        else 0.0
+    return attenuation + connector
+
+
+def client_power(world, launch: float, loss: float) -> float:
+    """Calculated power (dBm) at a client's ONU: launch power, less the losses from the PON to
+    the end of the drop, less the field connector at the client (``dropConnectorLoss``)."""
+    return round(launch - loss - world.settings["dropConnectorLoss"], 2)
 
 
 def fiber_feed(world, fiber_id: str, seen: set | None = None):
@@ -96,13 +110,12 @@ def splitter_output_power(world, splitter: dict, i: int) -> float | None:
 def calculated_power(world, prop: dict, current: dict | None = MISSING) -> float | None:
     """Calculated power (dBm) at a property's ONU: through its drop, to a PON (``current``:
     the property's connection, when the caller has it)."""
-    from .lifecycle import connection
     current = connection(world, prop) if current is MISSING else current
     feed = fiber_feed(world, current["fiber"]) if current else None
     if feed is None:
         return None
     pon, loss = feed
-    return round(launch_power(world, pon) - loss - world.settings["dropConnectorLoss"], 2)
+    return client_power(world, launch_power(world, pon), loss)
 
 
 def equipment(world, pon: dict | None) -> dict | None:
@@ -135,22 +148,3 @@ def splitter_report(world, splitter: dict) -> dict:
             "currentPower": [round(power - element_loss(world, "splitters", splitter, i), 2)
                              for i in range(n)],
             "installPower": [None] * n}
-
-
-def olt_pop(world, code: str, access=ALL_ACCESS) -> dict:
-    """§8 d: the first property of a client code, its equipment upstream and its powers."""
-    from .lifecycle import connection as connection_of, property_by_client_code
-    prop = property_by_client_code(world, code, access)
-    connection = connection_of(world, prop)
-    feed = fiber_feed(world, connection["fiber"]) if connection else None
-    up = equipment(world, feed[0] if feed else None) or {}
-    splitter = world.docs["splitters"].get(connection["id"]) if connection else None
-
-    def named(doc):
-        return {"id": doc["id"], "name": doc.get("name")} if doc else None
-
-    return {"property": prop["id"], "client": prop.get("client"),
-            **{k: named(up.get(k)) for k in ("pop", "olt", "slot", "pon")},
-            "splitter": named(splitter), "port": connection["port"] if connection else None,
-            "potencyCalculated": calculated_power(world, prop, connection),
-            "potencyRead": prop.get("potencyRead")}

@@ -1,20 +1,26 @@
-"""Properties and FTTH clients: reservation, activation, moves, cancellation (reference §6.15–6.17).
+"""Properties and FTTH clients: the steps of reservation, activation, moves and
+cancellation (docs/ftth-model.md, "Properties and clients"), the batch updates and the
+lookups by client code.
 
 A property occupies a service-splitter port through its drop: a ``kind: "Drop"`` cable from the
-box to the property whose fibre sits in the splitter's ``connectables.output[port-1]``. Every
-operation checks all of its rules before its first write, so a refused request leaves nothing
-behind; ``World.create/update/delete`` hold the world lock, so no port is ever sold twice.
+box to the property whose fibre sits in the splitter's ``connectables.output[port-1]``. The
+rules of ``ftth.rules.clients`` compose these steps so that every operation checks all of
+its rules before its first write: a refused request leaves nothing behind, and as every
+operation runs under the world lock, no port is ever sold twice.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import geo, network
-from .behaviour import SERVER_FIELDS, Behaviour
-from .errors import Forbidden, Invalid, NotFound, RuleViolation
-from .model import RESOURCES
-from .query import MISSING
-from .world import ALL_ACCESS, check_object_id
+from ..core import geo
+from ..core.errors import Forbidden, Invalid, NotFound, RuleViolation
+from ..core.query import parse_filter
+from ..core.world import ALL_ACCESS, check_object_id, locked
+from .cables import measure, new_cable, normalise_poles, pole_path, remove_cable
+from .catalogue import HOLDERS, RESOURCES, WIRED
+from .optics import calculated_power, equipment, fiber_feed
+from .ports import is_service
+from .wiring import connection, drop_owner, plug
 
 INSTRUCTIONS = ("connector", "port", "auto_connect", "force", "drop_poles")
 SERVER_OWNED = ("parent", "drop", "cables", "connections", "history", "potencyCalculated")
@@ -39,7 +45,7 @@ class Target:
 
 # ---- validation helpers -------------------------------------------------------------------
 
-def _instructions(values: dict) -> dict:
+def instructions(values: dict) -> dict:
     """Pop and type-check the instructions of a property write (they are never stored)."""
     ins = {k: values.pop(k) for k in INSTRUCTIONS if k in values}
     for flag in ("auto_connect", "force"):
@@ -54,7 +60,7 @@ def _instructions(values: dict) -> dict:
     return ins
 
 
-def _fields(values: dict) -> None:
+def check_fields(values: dict) -> None:
     """Type checks of the stored property fields a write carries."""
     if values.get("coords") is not None:
         values["coords"] = geo.validate_coords(values["coords"])
@@ -63,7 +69,7 @@ def _fields(values: dict) -> None:
         raise Invalid("'potencyRead' must be a number (dBm) or null", "INVALID_FIELD", "potencyRead")
 
 
-def _status(value):
+def client_status(value):
     if isinstance(value, bool) or value not in STATUS:
         raise Invalid(f"'status' must be 0 (OK), 1 (ERROR), \"OK\" or \"ERROR\", got {value!r}",
                       "INVALID_FIELD", "status")
@@ -74,25 +80,25 @@ def _label(doc: dict) -> str:
     return f"{doc.get('name') or doc['kind']} ({doc['id']})"
 
 
-def _splitter(world, splitter_id: str, access) -> dict:
-    route, doc = world.lookup(network.WIRED, splitter_id)
+def service_splitter(world, splitter_id: str, access) -> dict:
+    route, doc = world.lookup(WIRED, splitter_id)
     if doc is None:
         raise RuleViolation(f"'connector' references {splitter_id}, which is not an existing "
                             "splitter", "REFERENCE_NOT_FOUND", "connector")
     if not access.allows(doc):
         raise Forbidden(f"splitter {splitter_id} belongs to a project this key cannot access",
                         "PROJECT_FORBIDDEN", "connector")
-    if route != "splitters" or not network.is_service(doc):
+    if route != "splitters" or not is_service(doc):
         raise RuleViolation(f"{_label(doc)} is not a service splitter (isDrop: true); clients "
                             "connect only to service splitters", "NOT_A_SERVICE_SPLITTER",
                             "connector")
     return doc
 
 
-def _holder(world, box_id, splitter: dict | None):
+def holder(world, box_id, splitter: dict | None):
     """(route, doc) of the box or building serving the property (or (None, None))."""
     if splitter is not None:
-        route, parent = world.lookup(network.HOLDERS, splitter["parent"])
+        route, parent = world.lookup(HOLDERS, splitter["parent"])
         if parent is None:
             raise RuleViolation(f"splitter {_label(splitter)} is not in a box or building",
                                 "CONNECTOR_NOT_IN_BOX", "connector")
@@ -102,8 +108,8 @@ def _holder(world, box_id, splitter: dict | None):
         return route, parent
     if box_id is None:
         return None, None
-    world.check_ref("box", box_id, network.HOLDERS, None)
-    return world.lookup(network.HOLDERS, box_id)
+    world.check_ref("box", box_id, HOLDERS, None)
+    return world.lookup(HOLDERS, box_id)
 
 
 def _check_port(splitter: dict, port: int, box: dict, world, own_fiber=None) -> None:
@@ -115,7 +121,7 @@ def _check_port(splitter: dict, port: int, box: dict, world, own_fiber=None) -> 
     if own_fiber is not None and fiber == own_fiber:
         return                                  # the property's own port
     if fiber is not None:
-        owner = network.drop_owner(world, fiber)
+        owner = drop_owner(world, fiber)
         held = f"property {owner['id']}" if owner else f"network fiber {fiber}"
         raise RuleViolation(f"port {port} of splitter {_label(splitter)} in box {_label(box)} "
                             f"is occupied by {held}", "PORT_OCCUPIED", "port")
@@ -140,10 +146,10 @@ def _first_free(world, box: dict) -> tuple[dict, int]:
 def _drop_path(world, prop: dict, box: dict, drop_poles) -> list[dict]:
     """The drop's poles, box → property: given, routed from the property's pole, or none."""
     if drop_poles:
-        return network.normalise_poles(world, drop_poles, "drop_poles")
+        return normalise_poles(world, drop_poles, "drop_poles")
     if not prop.get("pole"):
         return []
-    path = network.pole_path(world, prop["pole"], box["pole"]) if box.get("pole") else None
+    path = pole_path(world, prop["pole"], box["pole"]) if box.get("pole") else None
     if path is None:
         where = (f"pole {box['pole']}" if box.get("pole") else "no pole")
         raise RuleViolation(f"no pole adjacency path from pole {prop['pole']} to box "
@@ -162,7 +168,7 @@ def _drop_type(world, project: dict) -> dict:
                                                  **DEFAULT_DROP_TYPE})
 
 
-def _plan(world, prop: dict, ins: dict, route: str | None, box: dict | None,
+def plan(world, prop: dict, ins: dict, route: str | None, box: dict | None,
           splitter: dict | None, own_fiber=None, force: bool = False,
           cause: str = "box") -> Target | None:
     """Validate a connection of ``prop`` (its would-be fields); None when it asks for none.
@@ -183,7 +189,7 @@ def _plan(world, prop: dict, ins: dict, route: str | None, box: dict | None,
         splitter, port = _first_free(world, box)
     poles = _drop_path(world, prop, box, ins.get("drop_poles"))
     project = world.docs["projects"][prop["project"]]
-    length = network.measure(world, box, poles, prop, {})["length"]
+    length = measure(world, box, poles, prop, {})["length"]
     limit = (project.get("drop") or {}).get("maxSize") or 200
     if length > limit and not force:
         raise RuleViolation(f"the drop from box {_label(box)} would be {length:.1f} m, over the "
@@ -191,12 +197,12 @@ def _plan(world, prop: dict, ins: dict, route: str | None, box: dict | None,
     return Target(route, box, splitter, port, poles)
 
 
-def _client_plan(world, value, prop_id: str | None):
+def client_plan(world, value, prop_id: str | None):
     """('new', body) for a nested client, ('link', doc) for an existing id, or None."""
     if value is None:
         return None
     if isinstance(value, dict):
-        return "new", world.behaviours["ftth-clients"].validated(world, value)
+        return "new", world.rules["ftth-clients"].validated(world, value)
     check_object_id(value, "client")
     client = world.check_ref("client", value, ("ftth-clients",), None)
     placed = world.ids_where("properties", "client", value) - {prop_id}
@@ -206,50 +212,35 @@ def _client_plan(world, value, prop_id: str | None):
     return "link", client
 
 
-def connection(world, prop: dict) -> dict | None:
-    """Where a property is connected — ``{id, kind, name, port, implanted, fiber}`` of the
-    splitter output holding its drop fibre — or None. Derived from the drop at read time."""
-    drop = prop.get("drop")
-    fiber_ids = world.ids_where("fibers", "parent", drop) if drop else ()
-    for fiber_id in fiber_ids:
-        for element_id in world.docs["fibers"][fiber_id]["connectors"]:
-            splitter = world.docs["splitters"].get(element_id)
-            output = splitter["connectables"]["output"] if splitter else ()
-            if fiber_id in output:
-                return {"id": splitter["id"], "kind": "Splitter", "name": splitter.get("name"),
-                        "port": output.index(fiber_id) + 1, "implanted": True, "fiber": fiber_id}
-    return None
-
-
 # ---- writes (only after every check passed) ------------------------------------------------
 
-def _connect(world, prop: dict, target: Target) -> None:
+def connect(world, prop: dict, target: Target) -> None:
     project = world.docs["projects"][prop["project"]]
     ctype = _drop_type(world, project)
     box, splitter, port = target.box, target.splitter, target.port
-    cable = network.new_cable(world, {
+    cable = new_cable(world, {
         "project": prop["project"], "cableType": ctype["id"], "kind": "Drop",
         "hierarchyLevel": (project.get("hierarchyLevels") or {}).get("cable", {}).get("DROP", 3),
         "implanted": True, "name": f"DROP {box.get('name') or box['id']} P{port}",
         "boxA": box["id"], "boxB": prop["id"], "poles": target.poles,
         "fiberNumber": ctype.get("fiberNumber") or 1, "looseNumber": ctype.get("looseNumber") or 1,
-        **network.measure(world, box, target.poles, prop, ctype)})
+        **measure(world, box, target.poles, prop, ctype)})
     fiber = world.docs_where("fibers", "parent", cable["id"])[0]
-    network.plug(world, splitter, port, fiber["id"])
+    plug(world, splitter, port, fiber["id"])
     world.set_fields("properties", prop, {
         "box": box["id"], "parent": {"id": box["id"]} if target.box_route == "buildings" else None,
         "drop": cable["id"]})
 
 
-def _disconnect(world, prop: dict) -> None:
+def disconnect(world, prop: dict) -> None:
     cable = world.docs["cables"].get(prop.get("drop"))
     if cable is not None:
-        network.remove_cable(world, cable)
+        remove_cable(world, cable)
     if prop.get("drop"):
         world.set_fields("properties", prop, {"drop": None})
 
 
-def _attach(world, prop: dict, client: dict) -> None:
+def attach(world, prop: dict, client: dict) -> None:
     entry = {"id": client["id"], "code": client.get("code"), "enter_date": world.clock.now_iso(),
              "exit_date": None}
     history = (prop.get("history") or {}).get("clients") or []
@@ -257,192 +248,37 @@ def _attach(world, prop: dict, client: dict) -> None:
                                           "history": {"clients": history + [entry]}})
 
 
-def _detach(world, prop: dict) -> None:
+def detach(world, prop: dict) -> None:
     now, client_id = world.clock.now_iso(), prop["client"]
     history = [{**e, "exit_date": now} if e["id"] == client_id and e.get("exit_date") is None
                else e for e in (prop.get("history") or {}).get("clients") or []]
     world.set_fields("properties", prop, {"client": None, "history": {"clients": history}})
 
 
-def _store_client(world, plan) -> dict:
+def store_client(world, plan) -> dict:
     kind, value = plan
     return world.insert("ftth-clients", value) if kind == "new" else value
 
 
 def cancel(world, prop: dict) -> None:
     """Delete a property with its client and drop, freeing its port."""
-    _disconnect(world, prop)
+    disconnect(world, prop)
     if prop.get("client") in world.docs["ftth-clients"]:
         world.remove("ftth-clients", prop["client"])
     world.remove("properties", prop["id"])
 
 
-# ---- behaviours ---------------------------------------------------------------------------
-
-class Properties(Behaviour):
-    """POST reserves a port (client + property + drop), PATCH moves/attaches/detaches, DELETE
-    cancels. The instructions ``connector``, ``port``, ``auto_connect``, ``force`` and
-    ``drop_poles`` steer the connection and are never stored."""
-
-    def create(self, world, resource, body, access):
-        body = {k: v for k, v in body.items() if k not in SERVER_FIELDS and k not in SERVER_OWNED}
-        ins = _instructions(body)
-        client_value = body.pop("client", None)
-        _fields(body)
-        splitter = _splitter(world, ins["connector"], access) if ins.get("connector") else None
-        route, box = _holder(world, body.get("box"), splitter)
-        body["project"] = body.get("project") or (box or {}).get("project")
-        if not body["project"]:
-            raise RuleViolation("a property needs 'project', 'box' or 'connector'",
-                                "PROJECT_REQUIRED", "project")
-        if not access.allows(body):
-            raise Forbidden(f"project {body['project']} is outside this key's projects",
-                            "PROJECT_FORBIDDEN", "project")
-        if splitter is not None and splitter.get("project") != body["project"]:
-            raise RuleViolation(f"'connector' references splitter {splitter['id']}, which belongs "
-                                f"to project {splitter.get('project')}, not {body['project']}",
-                                "CROSS_PROJECT_REFERENCE", "connector")
-        if box is not None:
-            body["box"] = box["id"]
-            body["parent"] = {"id": box["id"]} if route == "buildings" else None
-            if body.get("coords") is None:
-                body["coords"] = list(box["coords"]) if box.get("coords") else None
-        world.check_refs(resource, body, body["project"])
-        self.check_external_id(world, resource, body)
-        client = _client_plan(world, client_value, None)
-        force = ins.get("force", False)
-        try:
-            target = _plan(world, body, ins, route, box, splitter, force=force,
-                           cause=next((f for f in ("drop_poles", "pole") if body.get(f) or
-                                       ins.get(f)), "box"))
-        except RuleViolation as exc:
-            if not (force and exc.code in FORCEABLE):
-                raise
-            target = None
-        doc = {**resource.fresh_defaults(), **body}
-        world.insert("properties", doc)
-        if client:
-            _attach(world, doc, _store_client(world, client))
-        if target:
-            _connect(world, doc, target)
-        return doc
-
-    def update(self, world, resource, doc, patch, access):
-        patch = {k: v for k, v in patch.items() if k not in SERVER_FIELDS
-                 and k not in SERVER_OWNED and k not in resource.immutable}
-        ins = _instructions(patch)
-        client_value = patch.pop("client", MISSING)
-        _fields(patch)
-        current = connection(world, doc)
-        # what the patch asks of the connection: None (keep it), "disconnect" or "connect"
-        splitter, wants = None, None
-        if "connector" in ins:
-            wants = "connect" if ins["connector"] else "disconnect"
-            splitter = _splitter(world, ins["connector"], access) if ins["connector"] else None
-        elif "port" in ins:
-            if current is None:
-                raise Invalid("'port' needs 'connector' on a property that is not connected",
-                              "MISSING_FIELD", "connector")
-            wants, splitter = "connect", world.docs["splitters"][current["id"]]
-        route, box = _holder(world, patch["box"] if "box" in patch else
-                             None if splitter else doc["box"], splitter)
-        if box is not None or "box" in patch:
-            patch["box"] = box and box["id"]
-            patch["parent"] = {"id": box["id"]} if route == "buildings" else None
-        world.check_refs(resource, patch, doc["project"])
-        self.check_external_id(world, resource, patch, doc["id"])
-        client = None
-        if client_value not in (MISSING, None) and client_value != doc.get("client"):
-            client = _client_plan(world, client_value, doc["id"])
-        after = {**doc, **patch}
-        moved = box is not None and box["id"] != doc["box"]
-        if wants is None:
-            if box is None:
-                wants = "disconnect" if current else None
-            elif (moved and current) or (ins.get("auto_connect") and (moved or not current)):
-                wants = "connect"
-        if (wants == "connect" and current and splitter and splitter["id"] == current["id"]
-                and ins.get("port") == current["port"]) or (wants is None and current):
-            wants = None                     # same port: rebuild the drop only if its route moved
-            if "drop_poles" in ins or any(k in patch and patch[k] != doc.get(k)
-                                          for k in ("coords", "pole")):
-                wants, splitter = "connect", world.docs["splitters"][current["id"]]
-                ins = {**ins, "port": current["port"]}
-        target = None
-        if wants == "connect":
-            changed = {"box"} if moved else {k for k in ("pole", "coords")
-                                             if k in patch and patch[k] != doc.get(k)}
-            target = _plan(world, after, {**ins, "auto_connect": True}, route, box, splitter,
-                           current and current["fiber"], ins.get("force", False),
-                           cause=next((f for f in ("drop_poles", "box", "pole", "coords")
-                                       if f in ins or f in changed), "box"))
-        # ---- writes
-        world.set_fields("properties", doc, patch)
-        if wants:
-            _disconnect(world, doc)
-        if target:
-            _connect(world, doc, target)
-        if doc.get("client") and (client_value is None or client):
-            _detach(world, doc)
-        if client:
-            _attach(world, doc, _store_client(world, client))
-
-    def delete(self, world, resource, doc):
-        cancel(world, doc)
-
-    def computed(self, world, doc: dict) -> dict:
-        """The read-only fields derived from the drop: ``connections``, ``cables`` and
-        ``potencyCalculated`` (filters and sorts see them too)."""
-        from .optics import calculated_power
-        current = connection(world, doc)
-        return {"connections": [current] if current else [],
-                "cables": [doc["drop"]] if doc.get("drop") else [],
-                "potencyCalculated": calculated_power(world, doc, current)}
-
-
-class FtthClients(Behaviour):
-    """Clients: ``status`` normalised to 0/1, a non-empty ``code`` unique per tenant; deleting
-    a placed client cancels its property (reference §6.17)."""
-
-    def validated(self, world, body) -> dict:
-        """A complete client document from a create body, every rule checked; not stored."""
-        if not isinstance(body, dict):
-            raise Invalid("a client must be an object", "INVALID_FIELD", "client")
-        resource = RESOURCES["ftth-clients"]
-        body = {k: v for k, v in body.items() if k not in SERVER_FIELDS}
-        defaults = resource.fresh_defaults()
-        self.prepare_update(world, resource, {"id": None, "onu": defaults["onu"]}, body)
-        world.check_refs(resource, body, None)
-        self.check_external_id(world, resource, body)
-        return {**defaults, **body}
-
-    def create(self, world, resource, body, access):
-        return world.insert("ftth-clients", self.validated(world, body))
-
-    def prepare_update(self, world, resource, doc, patch):
-        if "status" in patch:
-            patch["status"] = _status(patch["status"])
-        if isinstance(patch.get("onu"), dict):                  # a partial ONU is merged
-            patch["onu"] = {**(doc.get("onu") or {}), **patch["onu"]}
-        code = patch.get("code")
-        if code not in (None, "") and not isinstance(code, (dict, list)):
-            holders = world.ids_where("ftth-clients", "code", code) - {doc["id"]}
-            if holders:
-                raise RuleViolation(f"client code {code!r} is already used by client "
-                                    f"{min(holders)}", "DUPLICATE_CLIENT_CODE", "code")
-
-    def delete(self, world, resource, doc):
-        for prop in world.docs_where("properties", "client", doc["id"]):
-            cancel(world, prop)
-        if doc["id"] in world.docs["ftth-clients"]:
-            world.remove("ftth-clients", doc["id"])
-
-
 # ---- integrator helpers -------------------------------------------------------------------
 
-def batch_update(world, route: str, filter, update: dict, access=ALL_ACCESS) -> int:
-    """``POST /<route>/batch-update``: set the allowed fields on every match; the count updated."""
+@locked
+def batch_update(world, route: str, raw_filter, update: dict, access=ALL_ACCESS) -> int:
+    """``POST /<route>/batch-update``: set the allowed fields on every match; the count updated.
+    ``raw_filter``: the decoded filter array."""
     allowed = BATCH_FIELDS[route]
+    filter = parse_filter(raw_filter,
+                          resolve_polygon=lambda model, i: world.polygon(model, i, access))
+    if not isinstance(update, dict):
+        raise Invalid("'update' must be an object", "INVALID_FIELD", "update")
     if not filter:
         raise Invalid(f"batch-update of {route} needs a non-empty 'filter': without one it would "
                       f"change every element of the tenant", "MISSING_FIELD", "filter")
@@ -454,18 +290,17 @@ def batch_update(world, route: str, filter, update: dict, access=ALL_ACCESS) -> 
                       f"{', '.join(bad)}", "BATCH_FIELD_NOT_ALLOWED", bad[0])
     changes = dict(update)
     if route == "properties":
-        _fields(changes)
+        check_fields(changes)
     else:
         for flag in ("certified", "implanted"):
             if flag in changes and not isinstance(changes[flag], bool):
                 raise Invalid(f"'{flag}' must be a boolean", "INVALID_FIELD", flag)
         if "status" in changes:
-            changes["status"] = _status(changes["status"])
-    with world.lock:
-        _, docs = world.find(route, filter, access=access)
-        for doc in docs:
-            world.set_fields(route, doc, changes)
-        return len(docs)
+            changes["status"] = client_status(changes["status"])
+    _, docs = world.find(route, filter, access=access)
+    for doc in docs:
+        world.set_fields(route, doc, changes)
+    return len(docs)
 
 
 def properties_by_client_code(world, code: str, access=ALL_ACCESS) -> list[dict]:
@@ -477,8 +312,35 @@ def properties_by_client_code(world, code: str, access=ALL_ACCESS) -> list[dict]
     return [docs[i] for i in sorted(ids) if access.allows(docs[i])]
 
 
+@locked
+def client_properties(world, code: str, select=None, populate=(), access=ALL_ACCESS) -> list:
+    """``GET /properties/client/{code}``: the client's properties, rendered with the client."""
+    return [world.render("properties", d, select, ["client", *populate])
+            for d in properties_by_client_code(world, code, access)]
+
+
 def property_by_client_code(world, code: str, access=ALL_ACCESS) -> dict:
     found = properties_by_client_code(world, code, access)
     if not found:
         raise NotFound(f"no property has a client with code {code!r}", "CLIENT_CODE_NOT_FOUND")
     return found[0]
+
+
+@locked
+def olt_pop(world, code: str, access=ALL_ACCESS) -> dict:
+    """The first property of a client code, its equipment upstream and its powers
+    (``GET /properties/client/{code}/olt-pop``)."""
+    prop = property_by_client_code(world, code, access)
+    current = connection(world, prop)
+    feed = fiber_feed(world, current["fiber"]) if current else None
+    up = equipment(world, feed[0] if feed else None) or {}
+    splitter = world.docs["splitters"].get(current["id"]) if current else None
+
+    def named(doc):
+        return {"id": doc["id"], "name": doc.get("name")} if doc else None
+
+    return {"property": prop["id"], "client": prop.get("client"),
+            **{k: named(up.get(k)) for k in ("pop", "olt", "slot", "pon")},
+            "splitter": named(splitter), "port": current["port"] if current else None,
+            "potencyCalculated": calculated_power(world, prop, current),
+            "potencyRead": prop.get("potencyRead")}

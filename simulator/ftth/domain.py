@@ -1,14 +1,35 @@
-"""A new tenant's world: its API user and the default catalogue of types OZmap ships.
+"""The FTTH domain as the core receives it, and a new tenant's world: its API user and the
+types OZmap ships with.
 
-Splitter attenuations are the design values of ``ftth-domain.md`` §1.4–1.5; cable losses are
-planning values (dB/km). The generator builds networks on top of this catalogue.
+``FTTH`` hands the core the catalogue, the rules, the views, the polygon models, the
+settings and the invariants; ``FtthWorld`` is a core ``World`` of that domain with its port
+ledger (``world.ports``) as write observer. Splitter attenuations of the shipped types are
+the design values of docs/optical-budget.md; cable losses are planning values (dB/km). The
+generator builds networks on top of a new world.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from .clock import Clock
-from .world import World
+from ..core.clock import Clock
+from ..core.world import Domain, World
+from . import invariants
+from .catalogue import DEFAULT_SETTINGS, POLYGON_MODELS, RESOURCES, VIEWS
+from .ports import PortLedger
+from .rules import RULES
+
+FTTH = Domain(resources=RESOURCES, rules=RULES, views=VIEWS, polygons=POLYGON_MODELS,
+              settings=DEFAULT_SETTINGS, invariants=invariants.check)
+
+
+class FtthWorld(World):
+    """A world of the FTTH domain. ``ports``: the sellable ports of every box and building
+    (``ports.PortLedger``), kept in step with every stored write."""
+
+    def __init__(self, tenant: str = "default", seed: int = 0, clock: Clock | None = None,
+                 settings: dict | None = None):
+        self.ports = PortLedger()
+        super().__init__(FTTH, tenant, seed, clock, settings, observers=(self.ports,))
 
 DEMO_API_KEY = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJtb2R1bGUiOiJhcGkiLCJ1c2VyIjoib3pzaW0tZGVt"
                 "byJ9.ozsim-demo-key")
@@ -40,7 +61,7 @@ def splitter_types() -> list[dict]:
     return types
 
 
-CATALOGUE = {
+SHIPPED_TYPES = {
     "box-types": [
         {"code": "CTO", "prefix": "CTO-", "default_level": 3, "description": "Caixa de atendimento"},
         {"code": "CEO", "prefix": "CEO-", "default_level": 2, "description": "Caixa de emenda"},
@@ -70,9 +91,9 @@ CATALOGUE = {
 
 
 def new_world(tenant: str = "default", seed: int = 0, clock: Clock | None = None,
-              api_key: str = DEMO_API_KEY, settings: dict | None = None) -> World:
-    """A world with its API user and the default catalogue; no network yet."""
-    world = World(tenant, seed, clock or Clock(), settings)
+              api_key: str = DEMO_API_KEY, settings: dict | None = None) -> FtthWorld:
+    """A world with its API user and the shipped types; no network yet."""
+    world = FtthWorld(tenant, seed, clock or Clock(), settings)
     with world.lock:
         world.user = world.insert("users", {
             "username": DEMO_LOGIN["login"], "name": "Integração OZmap", "email":
@@ -81,7 +102,7 @@ def new_world(tenant: str = "default", seed: int = 0, clock: Clock | None = None
             "apiKey": api_key, "role": None, "phone": None, "observation": None, "locale": "pt-BR",
             "browserData": None})
         world.user["creatorData"] = world.creator()
-        for route, items in CATALOGUE.items():
+        for route, items in SHIPPED_TYPES.items():
             for item in items:
                 world.create(route, dict(item))
     return world
@@ -89,3 +110,13 @@ def new_world(tenant: str = "default", seed: int = 0, clock: Clock | None = None
 
 def frozen_clock(at: str = "2025-06-02T12:00:00.000Z") -> Clock:
     return Clock(dt.datetime.fromisoformat(at.replace("Z", "+00:00")))
+
+
+def system_config(world) -> dict:
+    """The tenant's system configuration: the hierarchy levels of boxes, cables, POPs, towers."""
+    def level(names):
+        return [{"id": i + 1, "name": n, "translated_name": n} for i, n in enumerate(names)]
+    return {"id": "000000000000000000000001",
+            "hierarchyLevels": {"boxes": level(["POP", "CE", "CTO"]),
+                                "cables": level(["PRIMÁRIO", "SECUNDÁRIO", "DROP"]),
+                                "pops": level(["POP"]), "towers": level(["Torre"])}}

@@ -1,36 +1,31 @@
-"""A tenant's world: typed collections, indexes, RNG, clock, and the generic write rules.
+"""A tenant's world: typed collections, indexes, RNG, clock, ids, and the generic operations.
 
-Every mutation runs under ``world.lock``; reads that must not see half-applied writes take it
-too. Resource-specific rules live in behaviours (``simulator/world/behaviour.py`` and the
-FTTH modules it registers); this module only knows the catalogue in ``model.py``.
+The core knows no domain. A ``Domain`` hands it the resource catalogue, the per-resource
+rules, the views, the polygon models of ``within`` filters, the default settings and the
+invariant checker; a world receives its write observers (for the FTTH domain: the port
+ledger) when it is made. Every operation takes ``world.lock`` itself, reads included, so a
+caller never sees a half-applied write and a port is never sold twice.
 """
 from __future__ import annotations
 
 import copy
+import functools
+import gc
 import random
 import re
 import threading
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 from . import geo
 from .clock import Clock
-from .errors import Forbidden, Invalid, NotFound, RuleViolation
-from .model import RESOURCES, Resource
+from .errors import Forbidden, Invalid, MethodNotAllowed, NotFound, RuleViolation
+from .ids import object_id
 from .query import MISSING, Filter, get_path, parse_filter, sort_docs
-from .store import hold, release
+from .resource import Resource, View
+from .store import compact, hold, release
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
-LEDGER_ROUTES = ("splitters", "boxes", "buildings")   # writes the port ledger follows
-POLYGON_MODELS = {"project": ("projects", "area"),     # `within` by reference: model -> field
-                  "horizontalCondominium": ("horizontal-condominiums", "polygon")}
-
-DEFAULT_SETTINGS = {
-    "defaultRadius": 150.0,          # feasibility radius when the request gives none (m)
-    "poleSearchRadius": 100.0,       # pole feasibility: nearest usable pole within (m)
-    "defaultPonPotency": 0.0,        # PON launch power when neither PON nor project says (dBm)
-    "connectorLoss": 0.5,            # a connectorised splitter output (dB)
-    "dropConnectorLoss": 0.5,        # field connector at the end of a drop (dB)
-    "readWorseTolerance": 2.0,       # read power this much below calculated is suspect (dB)
-}
 
 
 def check_object_id(value, field: str) -> str:
@@ -54,31 +49,60 @@ class Access:
 ALL_ACCESS = Access()
 
 
+@dataclass(frozen=True)
+class Domain:
+    """What a domain gives the core (the FTTH domain's is ``ftth.domain.FTTH``)."""
+    resources: Mapping[str, Resource]
+    rules: Mapping[str, object]                 # route -> its rules (``rules.Rules``)
+    views: Mapping[str, View] = field(default_factory=dict)   # read-only names over routes
+    polygons: Mapping[str, tuple] = field(default_factory=dict)  # within model -> (route, field)
+    settings: Mapping = field(default_factory=dict)
+    invariants: Callable | None = None          # raises AssertionError naming a broken rule
+
+
+class Observer:
+    """A write observer: told of every stored write of its ``routes`` (``add`` False before a
+    document changes or goes, True once it is stored)."""
+    routes: tuple = ()
+
+    def note(self, route: str, doc: dict, add: bool) -> None:
+        raise NotImplementedError
+
+
+def locked(operation):
+    """Run a domain operation ``operation(world, ...)`` under that world's lock."""
+    @functools.wraps(operation)
+    def run(world, *args, **kwargs):
+        with world.lock:
+            return operation(world, *args, **kwargs)
+    return run
+
+
 class World:
-    def __init__(self, tenant: str = "default", seed: int = 0, clock: Clock | None = None,
-                 settings: dict | None = None):
-        from .behaviour import behaviours  # late: behaviours import World helpers
-        from .network import PortLedger
+    def __init__(self, domain: Domain, tenant: str = "default", seed: int = 0,
+                 clock: Clock | None = None, settings: dict | None = None,
+                 observers: tuple = ()):
+        self.domain = domain
+        self.resources = domain.resources
+        self.rules = domain.rules
         self.tenant = tenant
         self.seed = seed
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
         self.clock = clock or Clock()
-        self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
-        self.docs: dict[str, dict[str, dict]] = {route: {} for route in RESOURCES}
-        self.tombstones: dict[str, dict[str, dict]] = {route: {} for route in RESOURCES}
+        self.settings = {**domain.settings, **(settings or {})}
+        self.docs: dict[str, dict[str, dict]] = {route: {} for route in self.resources}
+        self.tombstones: dict[str, dict[str, dict]] = {route: {} for route in self.resources}
         # equality indexes: value -> the ids of the documents holding it (store.hold)
         self.indexes: dict[tuple, dict] = {
-            (r.route, f): {} for r in RESOURCES.values() for f in r.indexes + ("external_id",)}
+            (r.route, f): {} for r in self.resources.values() for f in r.indexed}
         self.spatial: dict[str, geo.GridIndex] = {
-            r.route: geo.GridIndex() for r in RESOURCES.values() if r.point}
-        # what _index keeps per route: ((field, its index), ...), the port ledger, a spatial index
-        self._keeps = {route: (tuple((f, self.indexes[(route, f)])
-                                     for f in r.indexes + ("external_id",)),
-                               route in LEDGER_ROUTES, self.spatial.get(route))
-                       for route, r in RESOURCES.items()}
-        self.behaviours = behaviours()
-        self.ports = PortLedger()           # available service ports per box, see network.py
+            r.route: geo.GridIndex() for r in self.resources.values() if r.point}
+        # what _index keeps per route: ((field, its index), ...), its observers, a spatial index
+        self._keeps = {route: (tuple((f, self.indexes[(route, f)]) for f in r.indexed),
+                               tuple(o for o in observers if route in o.routes),
+                               self.spatial.get(route))
+                       for route, r in self.resources.items()}
         self.user: dict | None = None     # the API user actions are attributed to
         self._id_counter = 0
         self._id_seconds = 0
@@ -90,19 +114,18 @@ class World:
         self._id_counter += 1
         if self._id_counter > 0xFFFFFF:
             self._id_seconds, self._id_counter = self._id_seconds + 1, 0
-        return f"{self._id_seconds:08x}{self._id_counter:06x}{self.rng.getrandbits(40):010x}"
+        return object_id(self._id_seconds, self._id_counter, self.rng.getrandbits(40))
 
     def creator(self) -> dict | None:
         if self.user is None:
             return None
         return {"id": self.user["id"], "name": self.user["name"], "username": self.user["username"]}
 
-    # ---- low-level storage (used by behaviours and the generator) ---------------------
+    # ---- storage primitives (used by the rules, the bulk paths and snapshots) -----------
     def insert(self, route: str, doc: dict, now: str | None = None) -> dict:
         """Store a complete document: id, kind, stamps are filled when absent; indexes updated."""
-        resource = RESOURCES[route]
         doc.setdefault("id", self.new_id())
-        doc.setdefault("kind", resource.kind)
+        doc.setdefault("kind", self.resources[route].kind)
         now = now or self.clock.now_iso()
         doc.setdefault("createdAt", now)
         doc.setdefault("updatedAt", doc["createdAt"])
@@ -110,6 +133,21 @@ class World:
         self.docs[route][doc["id"]] = doc
         self._index(route, doc, add=True)
         return doc
+
+    def store(self, route: str, doc: dict) -> dict:
+        """``insert`` for a document that already has its id, kind, stamps and creator (the
+        bulk paths: the generator, snapshot loads). ``insert`` fills those with
+        ``dict.setdefault(key, expression)``, which evaluates ``new_id()`` and ``creator()``
+        even when the key is present, burning an id, a clock tick and 40 RNG bits each time.
+        The stored document is a compact copy (``store.compact``): use the returned one."""
+        doc = compact(route, doc)
+        self.keep(route, doc)
+        return doc
+
+    def keep(self, route: str, doc: dict) -> None:
+        """``store`` for a document that is already compact (or meant to stay as it is)."""
+        self.docs[route][doc["id"]] = doc
+        self._index(route, doc, add=True)
 
     def set_fields(self, route: str, doc: dict, changes: dict, touch: bool = True) -> None:
         """Apply field changes to a stored document, keeping indexes right."""
@@ -127,26 +165,35 @@ class World:
         doc = self.docs[route].pop(doc_id)
         self._index(route, doc, add=False)
         tombstone = {"id": doc_id, "kind": doc["kind"], "deletedAt": self.clock.now_iso()}
-        if doc.get("project") is not None and RESOURCES[route].project_scoped:
+        if doc.get("project") is not None and self.resources[route].project_scoped:
             tombstone["project"] = doc["project"]
         self.tombstones[route][doc_id] = tombstone
         return doc
 
     def _index(self, route: str, doc: dict, add: bool) -> None:
         doc_id = doc["id"]
-        indexes, ledger, spatial = self._keeps[route]
+        indexes, observers, spatial = self._keeps[route]
         keep = hold if add else release
-        for field, index in indexes:
-            value = doc.get(field)
+        for field_name, index in indexes:
+            value = doc.get(field_name)
             if value is not None and not isinstance(value, (dict, list)):
                 keep(index, value, doc_id)
-        if ledger:
-            self.ports.note(route, doc, add)
+        for observer in observers:
+            observer.note(route, doc, add)
         if spatial is not None:
             if not add:
                 spatial.remove(doc_id)
             elif doc.get("coords"):
                 spatial.insert(doc_id, doc["coords"][0], doc["coords"][1])
+
+    def settle(self, threshold: int = 100_000) -> None:
+        """Move a big world's objects out of the cyclic GC's sight (``gc.freeze``).
+
+        Documents are trees freed by reference counting; but the first full collection after
+        a build walks every container — about 1 s per 1.5 M objects, a stop-the-world pause
+        in the middle of serving. Frozen objects are skipped by every later collection."""
+        if sum(len(docs) for docs in self.docs.values()) >= threshold:
+            gc.freeze()
 
     def ids_where(self, route: str, field: str, value) -> set:
         """Ids of the documents whose ``field`` equals ``value`` (a set not to be modified)."""
@@ -164,10 +211,10 @@ class World:
         check_object_id(doc_id, field)
         doc = self.docs[route].get(doc_id)
         if doc is None:
-            raise NotFound(f"{RESOURCES[route].kind} {doc_id} not found", "NOT_FOUND")
+            raise NotFound(f"{self.resources[route].kind} {doc_id} not found", "NOT_FOUND")
         if not access.allows(doc):
-            raise Forbidden(f"{RESOURCES[route].kind} {doc_id} belongs to a project this key "
-                            "cannot access", "PROJECT_FORBIDDEN")
+            raise Forbidden(f"{self.resources[route].kind} {doc_id} belongs to a project this "
+                            "key cannot access", "PROJECT_FORBIDDEN")
         return doc
 
     def lookup(self, routes, doc_id):
@@ -182,7 +229,7 @@ class World:
              limit: int | None = None, access: Access = ALL_ACCESS):
         """(total, page of documents) — tombstones when the filter constrains ``deletedAt``."""
         filter = filter or parse_filter(None)
-        resource = RESOURCES[route]
+        resource = self.resources[route]
         hidden, computed = resource.hidden, resource.computed
         if hidden and (filter.reads(hidden) or _sorts_on(sort, hidden)):
             raise Invalid(f"{', '.join(hidden)} of {resource.kind} documents cannot be filtered "
@@ -195,7 +242,7 @@ class World:
         if access.projects is not None and resource.project_scoped:
             candidates = [d for d in candidates if access.allows(d)]
         if not tombstones and computed and (filter.reads(computed) or _sorts_on(sort, computed)):
-            expand = self.behaviours[route].computed          # match and sort on derived fields
+            expand = self.rules[route].computed          # match and sort on derived fields
             candidates = [{**d, **expand(self, d)} for d in candidates]
         rows = [d for d in candidates if filter.matches(d)] if filter else candidates
         near = filter.near
@@ -219,44 +266,92 @@ class World:
             hits = self.spatial[route].within(lng, lat, radius)
             return [docs[i] for _, i in hits]
         best = None
-        for field, values in filter.equalities().items():
-            if (route, field) in self.indexes or field in ("id", "_id"):
-                if field in ("id", "_id"):
+        for field_name, values in filter.equalities().items():
+            if (route, field_name) in self.indexes or field_name in ("id", "_id"):
+                if field_name in ("id", "_id"):
                     ids = {v for v in values if v in docs}
                 else:
-                    ids = set().union(*(self.ids_where(route, field, v) for v in values))
+                    ids = set().union(*(self.ids_where(route, field_name, v) for v in values))
                 if best is None or len(ids) < len(best):
                     best = ids
         if best is None:
             return list(docs.values())
         return [docs[i] for i in sorted(best)]
 
-    # ---- generic writes ----------------------------------------------------------------
-    def create(self, route: str, body: dict, access: Access = ALL_ACCESS) -> dict:
+    # ---- the operations an API serves (names are routes or views) ---------------------
+    def view(self, name: str) -> View:
+        """The view a name stands for: a route of the catalogue, or one of the domain's views."""
+        found = self.domain.views.get(name)
+        if found is not None:
+            return found
+        if name not in self.resources:
+            raise NotFound(f"unknown resource '{name}'", "ROUTE_NOT_FOUND")
+        return View(name)
+
+    def query(self, name: str, filter=None, sort=None, start: int = 0, limit: int | None = None,
+              select=None, populate=(), access: Access = ALL_ACCESS) -> tuple[int, list[dict]]:
+        """(total, rendered page) of a list request. ``filter`` is the decoded filter array
+        (``within`` references are resolved against this world), ``sort`` parsed."""
+        view = self.view(name)
         with self.lock:
-            return self.behaviours[route].create(self, RESOURCES[route], body, access)
+            flt = parse_filter(view.conditions(filter),
+                               resolve_polygon=lambda model, i: self.polygon(model, i, access))
+            total, docs = self.find(view.route, flt, sort, start, limit, access)
+            return total, [self.render(view.route, d, select, populate) for d in docs]
+
+    def read(self, name: str, doc_id, select=None, populate=(),
+             access: Access = ALL_ACCESS) -> dict:
+        """One rendered element by id (404 when it is not in the view)."""
+        view = self.view(name)
+        with self.lock:
+            doc = self.get(view.route, doc_id, access)
+            if not view.shows(doc):
+                raise NotFound(f"{view.kind or self.resources[view.route].kind} {doc_id} "
+                               "not found", "NOT_FOUND")
+            return self.render(view.route, doc, select, populate)
+
+    def writable(self, name: str, operation: str) -> str:
+        """The route behind ``name`` when it takes ``operation`` (create, update, delete);
+        otherwise 405."""
+        view = self.view(name)
+        if view.read_only or operation not in self.resources[view.route].operations:
+            raise MethodNotAllowed(f"{name} cannot be {operation}d through the API",
+                                   "METHOD_NOT_ALLOWED")
+        return view.route
+
+    def add(self, name: str, body: dict, access: Access = ALL_ACCESS) -> dict:
+        """Create an element through its rules and answer it rendered (a POST)."""
+        route = self.writable(name, "create")
+        with self.lock:
+            return self.render(route, self.create(route, body, access))
+
+    def create(self, route: str, body: dict, access: Access = ALL_ACCESS) -> dict:
+        """Create through the rules; the stored document."""
+        with self.lock:
+            return self.rules[route].create(self, self.resources[route], body, access)
 
     def update(self, route: str, doc_id: str, patch: dict, access: Access = ALL_ACCESS) -> dict:
         with self.lock:
             doc = self.get(route, doc_id, access)
-            self.behaviours[route].update(self, RESOURCES[route], doc, patch, access)
+            self.rules[route].update(self, self.resources[route], doc, patch, access)
             return doc
 
     def delete(self, route: str, doc_id: str, access: Access = ALL_ACCESS) -> None:
         with self.lock:
             doc = self.get(route, doc_id, access)
-            self.behaviours[route].delete(self, RESOURCES[route], doc)
+            self.rules[route].delete(self, self.resources[route], doc)
 
     def check_refs(self, resource: Resource, values: dict, project: str | None) -> None:
         """Referential integrity of the reference fields present in ``values``."""
-        for field, targets in resource.refs.items():
-            value = values.get(field, MISSING)
+        for field_name, targets in resource.refs.items():
+            value = values.get(field_name, MISSING)
             if value is MISSING or value is None:
                 continue
-            self.check_ref(field, value, targets, project if field != "project" else None)
-        for field, targets in resource.list_refs.items():
-            for i, value in enumerate(values.get(field) or ()):
-                self.check_ref(f"{field}[{i}]", value, targets, None)
+            self.check_ref(field_name, value, targets,
+                           project if field_name != "project" else None)
+        for field_name, targets in resource.list_refs.items():
+            for i, value in enumerate(values.get(field_name) or ()):
+                self.check_ref(f"{field_name}[{i}]", value, targets, None)
         if resource.tag_type and values.get("tags"):
             for tag_id in values["tags"]:
                 allowed = self.docs["tags"][tag_id].get("allowedTypes") or []
@@ -269,7 +364,7 @@ class World:
         check_object_id(value, field)
         route, doc = self.lookup(targets, value)
         if doc is None:
-            names = " or ".join(RESOURCES[t].kind for t in targets)
+            names = " or ".join(self.resources[t].kind for t in targets)
             raise RuleViolation(f"'{field}' references {value}, which is not an existing {names}",
                                 "REFERENCE_NOT_FOUND", field)
         other = doc.get("project")
@@ -279,42 +374,43 @@ class World:
         return doc
 
     def polygon(self, model: str, element_id, access: Access = ALL_ACCESS) -> dict:
-        """The GeoJSON polygon a ``within`` filter names by ``{model, id}``: a project's
-        ``area`` or a horizontal condominium's ``polygon``. A reference that cannot be used —
-        unknown model, missing or inaccessible element, no polygon — makes the filter invalid
-        (400), as a malformed polygon would."""
-        route, field = POLYGON_MODELS.get(model, (None, None))
+        """The GeoJSON polygon a ``within`` filter names by ``{model, id}`` (the domain's
+        ``polygons``: model -> (route, field)). A reference that cannot be used — unknown
+        model, missing or inaccessible element, no polygon — makes the filter invalid (400),
+        as a malformed polygon would."""
+        route, field_name = self.domain.polygons.get(model, (None, None))
         if route is None:
             raise Invalid(f"'within' model {model!r} is not one of "
-                          f"{', '.join(POLYGON_MODELS)}", "INVALID_FILTER", "filter")
+                          f"{', '.join(self.domain.polygons)}", "INVALID_FILTER", "filter")
         try:
-            polygon = self.get(route, element_id, access).get(field)
+            polygon = self.get(route, element_id, access).get(field_name)
         except (NotFound, Forbidden) as exc:
             raise Invalid(f"'within' references {model} {element_id!r}: {exc.message}",
                           "INVALID_FILTER", "filter") from None
         if not polygon:
-            raise Invalid(f"{model} {element_id} has no {field}", "INVALID_FILTER", "filter")
+            raise Invalid(f"{model} {element_id} has no {field_name}", "INVALID_FILTER", "filter")
         return polygon
 
     def check_invariants(self) -> None:
-        """Raise AssertionError naming the first broken rule of the FTTH model (invariants.py)."""
-        from .invariants import check
-        with self.lock:
-            check(self)
+        """Raise AssertionError naming the first broken rule of the domain."""
+        if self.domain.invariants is not None:
+            with self.lock:
+                self.domain.invariants(self)
 
     # ---- rendering -------------------------------------------------------------------
     def render(self, route: str, doc: dict, select=None, populate=(), depth: int = 0) -> dict:
         if "deletedAt" in doc:                                          # a tombstone
             return dict(doc)
+        resource = self.resources[route]
         out = copy.deepcopy(doc)
         out["_id"] = doc["id"]
         out["__v"] = 0
-        if RESOURCES[route].point:
+        if resource.point:
             coords = doc.get("coords")
             out["lng"], out["lat"] = (coords[0], coords[1]) if coords else (None, None)
-        for field in RESOURCES[route].hidden:
-            out.pop(field, None)
-        self.behaviours[route].decorate(self, doc, out)
+        for field_name in resource.hidden:
+            out.pop(field_name, None)
+        self.rules[route].decorate(self, doc, out)
         for path in populate:
             self._populate(route, out, path.split("."), depth)
         return select.apply(out) if select else out
@@ -324,7 +420,7 @@ class World:
             return
         head, rest = parts[0], parts[1:]
         value = out.get(head)
-        targets = self.behaviours[route].ref_targets(RESOURCES[route], head)
+        targets = self.rules[route].ref_targets(self.resources[route], head)
         if targets is None:
             if isinstance(value, dict):       # a nested object such as `parent: {id}`
                 self._populate(route, value, parts[1:] or ["id"], depth) if rest else None

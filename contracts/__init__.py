@@ -1,0 +1,1 @@
+"""The OpenAPI contracts, loaded as package data (``ozsim.wire.contract.Contract``)."""

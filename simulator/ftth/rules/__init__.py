@@ -1,0 +1,30 @@
+"""The rules of every FTTH resource, one ``Rules`` per route, grouped by family:
+
+* ``inventory`` — projects, users, types, and the named elements on the map (boxes,
+  buildings, POPs, poles with their adjacency);
+* ``equipment`` — OLT → slots → PONs;
+* ``network`` — splitters, connectors, fusions and cables;
+* ``clients`` — properties and FTTH clients.
+
+A new resource with rules of its own gets a class in its family's module and an entry in
+``RULES``; one with only the generic rules needs nothing here.
+"""
+from __future__ import annotations
+
+from ...core.rules import Rules
+from ..catalogue import RESOURCES
+from .clients import FtthClients, Properties
+from .equipment import Olts, Pons, Slots
+from .inventory import Boxes, Buildings, CableTypes, OltTypes, Pops, Poles, Projects, Users
+from .network import Cables, Connectors, Fusions, Splitters
+
+RULES: dict[str, Rules] = {route: Rules() for route in RESOURCES}
+RULES.update({
+    "projects": Projects(), "users": Users(), "cable-types": CableTypes(),
+    "olt-types": OltTypes(), "boxes": Boxes(), "buildings": Buildings(), "pops": Pops(),
+    "poles": Poles(),
+    "olts": Olts(), "slots": Slots(), "pons": Pons(),
+    "splitters": Splitters(), "connectors": Connectors(), "fusions": Fusions(),
+    "cables": Cables(),
+    "properties": Properties(), "ftth-clients": FtthClients(),
+})
