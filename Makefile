@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_SDK := tests/sdk/node_modules/@ozmap/ozmap-sdk/package.json
 
-.PHONY: run test venv lock sdk bench clean
+.PHONY: run test venv lock sdk bench clean coverage
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,10 @@ lock:
 	{ echo '# Every dependency pinned: generated from requirements.in by `make lock`. Install with `make venv`.'; \
 	  "$$tmp/venv/bin/python" -m pip freeze --exclude-editable | grep -v '^-e'; } > "$$tmp/lock"; \
 	mv "$$tmp/lock" requirements.lock
+
+# contracts/COVERAGE.md: every route of the installed SDK, served or not, with its fidelity tag
+coverage: $(STAMP) $(NODE_SDK)
+	$(BIN)/python -m tests.sdk.coverage --write
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
