@@ -12,7 +12,7 @@ from math import asin, cos, degrees, floor, isfinite, pi, radians, sin, sqrt
 import shapely
 from shapely.geometry import Polygon
 
-from .errors import Invalid
+from .errors import Invalid, RuleViolation
 
 EARTH_RADIUS_M = 6378100.0
 _2R = 2.0 * EARTH_RADIUS_M
@@ -108,8 +108,9 @@ def parse_polygon(geojson, field: str = "polygon") -> Polygon:
             raise bad(f"ring {i} needs at least 4 positions (first = last)")
         parsed.append(points)
     polygon = Polygon(parsed[0], parsed[1:])
-    if not polygon.is_valid:
-        raise bad(f"invalid polygon ({shapely.is_valid_reason(polygon)})")
+    if not polygon.is_valid:            # well formed, but not a simple area: a geometry rule
+        raise RuleViolation(f"{field}: not a valid polygon ({shapely.is_valid_reason(polygon)})",
+                            "INVALID_POLYGON", field)
     shapely.prepare(polygon)
     return polygon
 

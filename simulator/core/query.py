@@ -39,6 +39,7 @@ _SPLIT = re.compile(r"[\s,]+")
 _CMP = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _RANGE = {"$lt": operator.lt, "$lte": operator.le, "$gt": operator.gt, "$gte": operator.ge}
 _ALIASES = {"eq": "=", "ne": "!="}
+_FALSY = (False, 0, "", "false", "0", None)   # the scalars ``exists`` reads as false
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "like", "in", "notin", "all", "exists",
              "near", "within", "point-intersect")
 _MODELS = ("project", "region", "horizontalCondominium")
@@ -253,6 +254,14 @@ def _compare(get, op, expected):
     return _elementwise(get, test)
 
 
+def _same_array(get, expected: list):
+    """The field is an array equal to ``expected`` (same items, same order)."""
+    def match(doc):
+        value = get(doc)
+        return type(value) is list and value == expected
+    return match
+
+
 def _like(get, pattern: str):
     search = re.compile(".*".join(map(re.escape, pattern.split("%"))),
                         re.IGNORECASE | re.DOTALL).search
@@ -349,7 +358,16 @@ def _condition(item, where: str, resolve_polygon):
     field = f"{where}.value"
     get = _getter(prop)
     near = plain = None
-    if op == "=" and isinstance(value, dict):
+    if isinstance(value, list) and (op in ("=", "!=") or op in _CMP):
+        if not all(_is_scalar(v) for v in value):
+            raise bad(f"expected an array of scalars, got {_show(value)}")
+        if op in _CMP:          # holds against every item (an empty array matches nothing)
+            match = _all_of([_compare(get, _CMP[op], v) for v in value]) if value else _never
+        else:                   # the field is an array equal to this one
+            match = _same_array(get, value)
+            if op == "!=":
+                match = _negate(match)
+    elif op == "=" and isinstance(value, dict):
         if not value or set(value) - set(_RANGE):
             raise bad("an object value is only allowed as a range of $gte, $gt, $lte, $lt, "
                       f"got {sorted(value)}")
@@ -367,12 +385,15 @@ def _condition(item, where: str, resolve_polygon):
                 plain = _plain([value])
             else:
                 match = _negate(match)
-    elif op == "like":
-        if not isinstance(value, str):
+    elif op == "like":          # a pattern; another scalar is an equality; an array, any of its items
+        items = value if isinstance(value, list) else [value]
+        if not all(_is_scalar(v) for v in items):
             raise bad(f"expected a string pattern, got {_show(value)}")
-        match = _like(get, value)
-    elif op in ("in", "notin", "all"):
-        if not isinstance(value, list) or not all(_is_scalar(v) for v in value):
+        match = _any_of([_like(get, v) if isinstance(v, str) else _member(get, [v])
+                         for v in items]) if items else _never
+    elif op in ("in", "notin", "all"):      # a scalar is a one-item list
+        value = value if isinstance(value, list) else [value]
+        if not all(_is_scalar(v) for v in value):
             raise bad(f"expected an array of scalars, got {_show(value)}")
         if op == "all":
             match = _all_of([_member(get, [v]) for v in value]) if value else _never
@@ -382,10 +403,10 @@ def _condition(item, where: str, resolve_polygon):
                 plain = _plain(value)
             else:
                 match = _negate(match)
-    elif op == "exists":
-        if not isinstance(value, bool):
+    elif op == "exists":        # other values by truthiness: false, 0, "", "false", "0", null, []
+        if not _is_scalar(value) and not isinstance(value, list):
             raise bad(f"expected true or false, got {_show(value)}")
-        match = _exists(get, value)
+        match = _exists(get, bool(value) if isinstance(value, list) else value not in _FALSY)
     elif op == "near":
         lng, lat = geo.parse_point(value, field)
         radius = value.get("radius") if isinstance(value, dict) else None

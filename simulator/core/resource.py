@@ -30,21 +30,32 @@ class Resource:
         """Every field with an equality index: the declared ones and ``external_id``."""
         return self.indexes + ("external_id",)
 
+    @property
+    def has_coords(self) -> bool:
+        """Documents carry ``coords`` ([lng, lat]): point resources, and those whose defaults
+        name it (prospects: a position without a spatial index or ``lat``/``lng`` rendered)."""
+        return self.point or "coords" in self.defaults
+
     def fresh_defaults(self) -> dict:
         return copy.deepcopy(self.defaults)
 
 
 @dataclass(frozen=True)
 class View:
-    """A name the API serves over a route: the route itself, or the documents of the route
-    whose fields equal ``where`` (``drops``: the cables of kind ``Drop``)."""
-    route: str
+    """A name the API serves over one route or several: the route itself, the documents of
+    the route whose fields equal ``where`` (``drops``: the cables of kind ``Drop``), or the
+    union of several routes, read-only (``base-boxes``: boxes, buildings, properties, ...)."""
+    route: str | tuple
     where: dict = field(default_factory=dict)
     kind: str | None = None                         # the kind named in "not found" answers
 
     @property
+    def routes(self) -> tuple:
+        return self.route if isinstance(self.route, tuple) else (self.route,)
+
+    @property
     def read_only(self) -> bool:
-        return bool(self.where)
+        return bool(self.where) or len(self.routes) > 1
 
     def conditions(self, raw_filter):
         """The decoded filter array of a list request, with the view's conditions after it."""

@@ -7,12 +7,29 @@ A domain subclasses it for resources with rules of their own and hands the core 
 """
 from __future__ import annotations
 
-from .errors import Forbidden, RuleViolation
+from .errors import Forbidden, Invalid, RuleViolation
 from .resource import Resource
 
 # fields the server owns: never taken from a request body
 SERVER_FIELDS = frozenset({"id", "_id", "__v", "kind", "createdAt", "updatedAt", "creatorData",
                            "deletedAt", "lat", "lng"})
+
+
+def positioned(resource: Resource, values: dict) -> dict:
+    """``values`` with a position sent as ``lat``/``lng`` turned into ``coords`` ([lng, lat]),
+    for resources with coordinates; ``lat``/``lng`` win over ``coords`` when both are sent.
+    Other resources keep ``lat``/``lng`` as unknown (server) fields."""
+    if not resource.has_coords or ("lat" not in values and "lng" not in values):
+        return values
+    missing = "lng" if "lat" in values else "lat"
+    if missing not in values:
+        raise Invalid(f"'{missing}' is required with '{'lat' if missing == 'lng' else 'lng'}': "
+                      "a position is sent as both lat and lng, or as coords [lng, lat]",
+                      "MISSING_FIELD", missing)
+    values = dict(values)
+    lat, lng = values.pop("lat"), values.pop("lng")
+    values["coords"] = None if lat is None and lng is None else [lng, lat]
+    return values
 
 
 def merged(base, value):
@@ -74,7 +91,7 @@ class Rules:
 
     # -- the generic operations ---------------------------------------------------------
     def create(self, world, resource: Resource, body: dict, access) -> dict:
-        body = {k: v for k, v in body.items() if k not in SERVER_FIELDS}
+        body = {k: v for k, v in positioned(resource, body).items() if k not in SERVER_FIELDS}
         self.prepare_create(world, resource, body, access)
         project = body.get("project")
         if resource.project_scoped and project and not access.allows({"project": project}):
@@ -88,7 +105,7 @@ class Rules:
         return doc
 
     def update(self, world, resource: Resource, doc: dict, patch: dict, access) -> None:
-        patch = {k: v for k, v in patch.items()
+        patch = {k: v for k, v in positioned(resource, patch).items()
                  if k not in SERVER_FIELDS and k not in resource.immutable}
         self.prepare_update(world, resource, doc, patch)
         world.check_refs(resource, patch, doc.get("project"))

@@ -8,6 +8,7 @@ caller never sees a half-applied write and a port is never sold twice.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import gc
@@ -70,10 +71,11 @@ class Observer:
 
 
 def locked(operation):
-    """Run a domain operation ``operation(world, ...)`` under that world's lock."""
+    """Run a domain operation ``operation(world, ...)`` under that world's lock, atomically
+    (``World.atomic``: when it raises, its writes are undone)."""
     @functools.wraps(operation)
     def run(world, *args, **kwargs):
-        with world.lock:
+        with world.atomic():
             return operation(world, *args, **kwargs)
     return run
 
@@ -104,6 +106,7 @@ class World:
                                self.spatial.get(route))
                        for route, r in self.resources.items()}
         self.user: dict | None = None     # the API user actions are attributed to
+        self._journal: list | None = None   # the undo log of the running atomic operation
         self._id_counter = 0
         self._id_seconds = 0
 
@@ -132,6 +135,8 @@ class World:
         doc.setdefault("creatorData", self.creator())
         self.docs[route][doc["id"]] = doc
         self._index(route, doc, add=True)
+        if self._journal is not None:
+            self._journal.append((self._uninsert, route, doc["id"]))
         return doc
 
     def store(self, route: str, doc: dict) -> dict:
@@ -148,11 +153,16 @@ class World:
         """``store`` for a document that is already compact (or meant to stay as it is)."""
         self.docs[route][doc["id"]] = doc
         self._index(route, doc, add=True)
+        if self._journal is not None:
+            self._journal.append((self._uninsert, route, doc["id"]))
 
     def set_fields(self, route: str, doc: dict, changes: dict, touch: bool = True) -> None:
         """Apply field changes to a stored document, keeping indexes right."""
         if not changes:
             return
+        if self._journal is not None:
+            before = {k: doc.get(k, MISSING) for k in (*changes, "updatedAt")}
+            self._journal.append((self._restore, route, doc, before))
         self._index(route, doc, add=False)
         doc.update(changes)
         if touch:
@@ -167,8 +177,53 @@ class World:
         tombstone = {"id": doc_id, "kind": doc["kind"], "deletedAt": self.clock.now_iso()}
         if doc.get("project") is not None and self.resources[route].project_scoped:
             tombstone["project"] = doc["project"]
+        if self._journal is not None:
+            self._journal.append((self._unremove, route, doc, self.tombstones[route].get(doc_id)))
         self.tombstones[route][doc_id] = tombstone
         return doc
+
+    # ---- atomic operations ---------------------------------------------------------------
+    @contextlib.contextmanager
+    def atomic(self):
+        """Run a block under the world lock as one operation: when it raises, every write it
+        made through the storage primitives (insert, keep, set_fields, remove) is undone,
+        so a refused request leaves the world as it found it. Nested blocks join the
+        outermost one."""
+        with self.lock:
+            if self._journal is not None:
+                yield
+                return
+            self._journal = []
+            try:
+                yield
+            except BaseException:
+                journal, self._journal = self._journal, None
+                for undo, *args in reversed(journal):
+                    undo(*args)
+                raise
+            finally:
+                self._journal = None
+
+    def _uninsert(self, route: str, doc_id: str) -> None:
+        doc = self.docs[route].pop(doc_id)
+        self._index(route, doc, add=False)
+
+    def _restore(self, route: str, doc: dict, before: dict) -> None:
+        self._index(route, doc, add=False)
+        for key, value in before.items():
+            if value is MISSING:
+                doc.pop(key, None)
+            else:
+                doc[key] = value
+        self._index(route, doc, add=True)
+
+    def _unremove(self, route: str, doc: dict, tombstone: dict | None) -> None:
+        self.docs[route][doc["id"]] = doc
+        self._index(route, doc, add=True)
+        if tombstone is None:
+            self.tombstones[route].pop(doc["id"], None)
+        else:
+            self.tombstones[route][doc["id"]] = tombstone
 
     def _index(self, route: str, doc: dict, add: bool) -> None:
         doc_id = doc["id"]
@@ -229,6 +284,35 @@ class World:
              limit: int | None = None, access: Access = ALL_ACCESS):
         """(total, page of documents) — tombstones when the filter constrains ``deletedAt``."""
         filter = filter or parse_filter(None)
+        rows, expanded = self._matching(route, filter, sort, access)
+        rows = _ordered(rows, filter, sort)
+        total = len(rows)
+        page = rows[start:] if limit is None else rows[start:start + limit]
+        if expanded:
+            docs = self.docs[route]
+            page = [docs[d["id"]] for d in page]
+        return total, page
+
+    def find_in(self, routes: tuple, filter: Filter | None = None, sort=None, start: int = 0,
+                limit: int | None = None, access: Access = ALL_ACCESS):
+        """``find`` over the union of several routes: (total, page of (route, document)), in
+        creation order unless sorted (ids are minted in creation order across collections)."""
+        filter = filter or parse_filter(None)
+        rows, route_of = [], {}
+        for route in routes:
+            matched, expanded = self._matching(route, filter, sort, access)
+            docs = self.docs[route]
+            for row in matched:
+                route_of[row["id"]] = route, docs.get(row["id"], row) if expanded else row
+            rows += matched
+        rows = _ordered(rows, filter, sort) if sort or filter.near else \
+            sorted(rows, key=lambda d: d["id"])
+        page = rows[start:] if limit is None else rows[start:start + limit]
+        return len(rows), [route_of[d["id"]] for d in page]
+
+    def _matching(self, route: str, filter: Filter, sort, access: Access):
+        """(documents of ``route`` the filter keeps and the key may see, expanded): when the
+        filter or the sort reads a computed field, the rows are copies carrying those fields."""
         resource = self.resources[route]
         hidden, computed = resource.hidden, resource.computed
         if hidden and (filter.reads(hidden) or _sorts_on(sort, hidden)):
@@ -245,18 +329,7 @@ class World:
             expand = self.rules[route].computed          # match and sort on derived fields
             candidates = [{**d, **expand(self, d)} for d in candidates]
         rows = [d for d in candidates if filter.matches(d)] if filter else candidates
-        near = filter.near
-        if sort:
-            rows = sort_docs(rows, sort)
-        elif near:
-            lng, lat, _radius, prop = near
-            rows.sort(key=lambda d: _distance_to(d, prop, lng, lat))
-        total = len(rows)
-        page = rows[start:] if limit is None else rows[start:start + limit]
-        if expand is not None:
-            docs = self.docs[route]
-            page = [docs[d["id"]] for d in page]
-        return total, page
+        return rows, expand is not None
 
     def _candidates(self, route: str, filter: Filter) -> list[dict]:
         docs = self.docs[route]
@@ -296,19 +369,22 @@ class World:
         with self.lock:
             flt = parse_filter(view.conditions(filter),
                                resolve_polygon=lambda model, i: self.polygon(model, i, access))
-            total, docs = self.find(view.route, flt, sort, start, limit, access)
-            return total, [self.render(view.route, d, select, populate) for d in docs]
+            total, page = self.find_in(view.routes, flt, sort, start, limit, access)
+            return total, [self.render(route, d, select, populate) for route, d in page]
 
     def read(self, name: str, doc_id, select=None, populate=(),
              access: Access = ALL_ACCESS) -> dict:
         """One rendered element by id (404 when it is not in the view)."""
         view = self.view(name)
         with self.lock:
-            doc = self.get(view.route, doc_id, access)
-            if not view.shows(doc):
-                raise NotFound(f"{view.kind or self.resources[view.route].kind} {doc_id} "
+            check_object_id(doc_id, "id")
+            route, doc = self.lookup(view.routes, doc_id)
+            if doc is not None:
+                doc = self.get(route, doc_id, access)
+            if doc is None or not view.shows(doc):
+                raise NotFound(f"{view.kind or self.resources[view.routes[0]].kind} {doc_id} "
                                "not found", "NOT_FOUND")
-            return self.render(view.route, doc, select, populate)
+            return self.render(route, doc, select, populate)
 
     def writable(self, name: str, operation: str) -> str:
         """The route behind ``name`` when it takes ``operation`` (create, update, delete);
@@ -326,18 +402,18 @@ class World:
             return self.render(route, self.create(route, body, access))
 
     def create(self, route: str, body: dict, access: Access = ALL_ACCESS) -> dict:
-        """Create through the rules; the stored document."""
-        with self.lock:
+        """Create through the rules, atomically; the stored document."""
+        with self.atomic():
             return self.rules[route].create(self, self.resources[route], body, access)
 
     def update(self, route: str, doc_id: str, patch: dict, access: Access = ALL_ACCESS) -> dict:
-        with self.lock:
+        with self.atomic():
             doc = self.get(route, doc_id, access)
             self.rules[route].update(self, self.resources[route], doc, patch, access)
             return doc
 
     def delete(self, route: str, doc_id: str, access: Access = ALL_ACCESS) -> None:
-        with self.lock:
+        with self.atomic():
             doc = self.get(route, doc_id, access)
             self.rules[route].delete(self, self.resources[route], doc)
 
@@ -441,6 +517,16 @@ class World:
             return item
 
         out[head] = [expand(v) for v in value] if isinstance(value, list) else expand(value)
+
+
+def _ordered(rows: list, filter: Filter, sort) -> list:
+    """Rows by ``sort``; else nearest first under a ``near`` filter; else as they are."""
+    if sort:
+        return sort_docs(rows, sort)
+    if filter.near:
+        lng, lat, _radius, prop = filter.near
+        rows.sort(key=lambda d: _distance_to(d, prop, lng, lat))
+    return rows
 
 
 def _sorts_on(sort, fields) -> bool:

@@ -4,7 +4,7 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ozsim.core.errors import Invalid
+from ozsim.core.errors import Invalid, RuleViolation
 from ozsim.core.geo import (EARTH_RADIUS_M, GridIndex, distance_m, parse_point,
                                  parse_polygon, point_in_polygon, validate_coords)
 
@@ -112,7 +112,6 @@ def test_open_ring_is_closed():
     {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]},
     {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], "x", [0, 0]]]},
     {"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]},
-    {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},  # bow-tie
     {"type": "Polygon", "coordinates": [[[0, 0], [True, 0], [1, 1], [0, 0]]]},
 ])
 def test_parse_polygon_rejects(value):
@@ -120,6 +119,14 @@ def test_parse_polygon_rejects(value):
         parse_polygon(value, "area")
     assert err.value.code in ("INVALID_POLYGON", "INVALID_COORDINATES")
     assert "area" in err.value.message
+
+
+def test_a_well_formed_polygon_that_is_not_an_area_breaks_a_rule():
+    """A bow-tie is valid GeoJSON (no schema can refuse it) but no simple area: 422."""
+    with pytest.raises(RuleViolation) as err:
+        parse_polygon({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
+                      "area")
+    assert err.value.code == "INVALID_POLYGON" and "self-intersection" in err.value.message.lower()
 
 
 # ---- spatial index ------------------------------------------------------------------------

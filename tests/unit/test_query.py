@@ -253,13 +253,13 @@ def test_constrains_and_equalities():
     ([c("name", "=", {"$gte": {"a": 1}})], "INVALID_FILTER", "name"),
     ([c("name", "!=", {"$gte": 1})], "INVALID_FILTER", "!="),
     ([c("name", "<", {"$gte": 1})], "INVALID_FILTER", "<"),
-    ([c("name", "=", ["a"])], "INVALID_FILTER", "name"),
+    ([c("name", "=", [{"a": 1}])], "INVALID_FILTER", "name"),
     ([c("name", "=", float("nan"))], "INVALID_FILTER", "name"),
-    ([c("name", "like", 3)], "INVALID_FILTER", "like"),
-    ([c("name", "in", "a")], "INVALID_FILTER", "in"),
+    ([c("name", "like", {"a": 1})], "INVALID_FILTER", "like"),
+    ([c("name", "in", {"a": 1})], "INVALID_FILTER", "in"),
     ([c("name", "notin", [["a"]])], "INVALID_FILTER", "notin"),
     ([c("name", "all", [{"a": 1}])], "INVALID_FILTER", "all"),
-    ([c("name", "exists", "true")], "INVALID_FILTER", "exists"),
+    ([c("name", "exists", {"a": 1})], "INVALID_FILTER", "exists"),
     ([c("coords", "near", {"lat": 1})], "INVALID_COORDINATES", "filter[0].value"),
     ([c("coords", "near", {"lat": 100, "lng": 0})], "INVALID_COORDINATES", "latitude"),
     ([c("coords", "near", {"lat": 1, "lng": 1, "radius": -1})], "INVALID_FILTER", "radius"),
@@ -587,3 +587,27 @@ def test_near_radius_equals_distance_m(query, offset, slack):
     radius = max(0.0, distance_m(*query, *point) + slack)
     f = parse_filter([c("coords", "near", {"lng": query[0], "lat": query[1], "radius": radius})])
     assert f.matches({"coords": point}) is (distance_m(*query, *point) <= radius)
+
+
+# ---- every value the SDK's filter schema allows has a meaning (none is a 400) ------------------
+DOC = {"name": "CTO-7", "tags": ["a", "b"], "n": 5, "flag": True, "none": None}
+
+
+@pytest.mark.parametrize("condition, expected", [
+    # `=` / `!=` with an array: the field is an array equal to it (same items, same order)
+    (c("tags", "=", ["a", "b"]), True), (c("tags", "=", ["b", "a"]), False),
+    (c("name", "=", ["CTO-7"]), False), (c("tags", "!=", ["a", "b"]), False),
+    # an ordering operator with an array holds against every item; an empty array, never
+    (c("n", "<", [6, 9]), True), (c("n", "<", [4, 9]), False), (c("n", ">=", []), False),
+    # `in` / `notin` / `all` with a scalar: a one-item list
+    (c("n", "in", 5), True), (c("tags", "all", "a"), True), (c("name", "notin", "CTO-7"), False),
+    # `like`: a string is a pattern, another scalar an equality, an array any of its items
+    (c("n", "like", 5), True), (c("flag", "like", True), True), (c("none", "like", None), True),
+    (c("name", "like", ["zzz", "cto"]), True), (c("name", "like", []), False),
+    # `exists` reads other values by truthiness (false, 0, "", "false", "0", null, [] are false)
+    (c("name", "exists", "false"), False), (c("name", "exists", 1), True),
+    (c("missing", "exists", 0), True), (c("missing", "exists", "yes"), False),
+    (c("name", "exists", []), False), (c("name", "exists", ["x"]), True),
+])
+def test_sdk_filter_values_have_a_meaning(condition, expected):
+    assert parse_filter([condition]).matches(DOC) is expected
