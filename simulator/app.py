@@ -22,15 +22,20 @@ class Simulator:
     """Tenants and how their worlds are built: network size, seed, optional snapshot."""
 
     def __init__(self, api_key: str = DEMO_API_KEY, network: str = "demo", seed: int = 0,
-                 state: str | None = None, strict: bool = True):
+                 state: str | None = None, strict: bool = False):
+        """``strict``: refuse unknown request fields (400) instead of dropping them as OZmap
+        does; the default of every tenant that does not choose (``add_tenant(strict=...)``)."""
         self.network, self.seed, self.state, self.strict = network, seed, state, strict
         self.tenants = Tenants(self.build_world)
         self.default_key = api_key
         self.recipes: dict[str, tuple[str, int]] = {"default": (network, seed)}
+        self.strict_tenants: dict[str, bool] = {}
         self.tenants.register(api_key, "default")
 
-    def add_tenant(self, api_key: str | None = None, network: str = "empty", seed: int = 0) -> str:
-        """A new isolated tenant with its own world, built lazily from (network, seed)."""
+    def add_tenant(self, api_key: str | None = None, network: str = "empty", seed: int = 0,
+                   strict: bool | None = None) -> str:
+        """A new isolated tenant with its own world, built lazily from (network, seed);
+        ``strict`` (None: the server's mode) decides whether its unknown fields are refused."""
         if network not in generator.SIZES:
             raise Invalid(f"unknown network {network!r}; choose one of {', '.join(generator.SIZES)}",
                           "UNKNOWN_NETWORK", "network")
@@ -39,8 +44,14 @@ class Simulator:
             raise RuleViolation("that API key is already registered", "DUPLICATE_API_KEY", "apiKey")
         tenant = f"t-{secrets.token_hex(6)}"
         self.recipes[tenant] = (network, seed)
+        if strict is not None:
+            self.strict_tenants[tenant] = strict
         self.tenants.register(api_key, tenant)
         return api_key
+
+    def is_strict(self, tenant: str) -> bool:
+        """Whether the tenant's requests with unknown fields are refused (else they are dropped)."""
+        return self.strict_tenants.get(tenant, self.strict)
 
     def build_world(self, tenant: str):
         if self.state and tenant == "default":
@@ -129,9 +140,15 @@ def options_from_env(**overrides) -> dict:
     """Simulator options from OZSIM_* environment variables, overridden by explicit values;
     ValueError naming the setting when one is not usable."""
     env = {"api_key": os.environ.get("OZSIM_API_KEY"), "network": os.environ.get("OZSIM_NETWORK"),
-           "seed": os.environ.get("OZSIM_SEED"), "state": os.environ.get("OZSIM_STATE")}
+           "seed": os.environ.get("OZSIM_SEED"), "state": os.environ.get("OZSIM_STATE"),
+           "strict": os.environ.get("OZSIM_STRICT")}
     merged = {k: v for k, v in env.items() if v not in (None, "")}
     merged.update({k: v for k, v in overrides.items() if v is not None})
+    if isinstance(merged.get("strict"), str):
+        flag = merged["strict"].strip().lower()
+        if flag not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError(f"OZSIM_STRICT must be true or false, got {merged['strict']!r}")
+        merged["strict"] = flag in ("1", "true", "yes", "on")
     if "seed" in merged:
         try:
             merged["seed"] = int(merged["seed"])

@@ -14,7 +14,7 @@ def _serve(args) -> int:
     raw_port = args.port if args.port is not None else os.environ.get("OZSIM_PORT") or 9994
     try:
         options = options_from_env(api_key=args.api_key, network=args.network, seed=args.seed,
-                                   state=args.state)
+                                   state=args.state, strict=args.strict or None)
         if not str(raw_port).isdecimal() or not 0 <= int(raw_port) <= 65535:
             raise ValueError(f"the port (--port / OZSIM_PORT) must be 0..65535, got {raw_port!r}")
     except ValueError as exc:
@@ -23,7 +23,7 @@ def _serve(args) -> int:
     host = args.host or os.environ.get("OZSIM_HOST", "127.0.0.1")
     from .server import listen_address, run
     address = listen_address(host, port)        # a busy port fails before the network is built
-    simulator = Simulator(**options, strict=not args.lenient)
+    simulator = Simulator(**options)
     simulator.tenants.world("default")          # build the network before accepting requests
     app = create_app(simulator)
     _banner(simulator, host, port)
@@ -95,8 +95,9 @@ def main(argv=None) -> int:
     serve.add_argument("--state", help="load the default tenant's world from a snapshot file")
     serve.add_argument("--threads", type=int, default=8,
                        help="Python threads that run requests (default 8)")
-    serve.add_argument("--lenient", action="store_true",
-                       help="drop unknown request fields instead of refusing them")
+    serve.add_argument("--strict", action="store_true",
+                       help="refuse unknown request fields with 400 (OZSIM_STRICT); by default "
+                            "they are dropped, as OZmap does, and named in X-Ozsim-Warning")
     serve.set_defaults(func=_serve)
     register_scenarios(sub)
 

@@ -41,8 +41,13 @@ def create_tenant():
     seed = body.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise Invalid("'seed' must be an integer", "INVALID_FIELD", "seed")
-    key = _sim().add_tenant(body.get("apiKey"), body.get("network", "empty"), seed)
-    return {"apiKey": key, "network": body.get("network", "empty"), "seed": seed}, 201
+    strict = body.get("strict")
+    if strict is not None and not isinstance(strict, bool):
+        raise Invalid("'strict' must be true or false", "INVALID_FIELD", "strict")
+    key = _sim().add_tenant(body.get("apiKey"), body.get("network", "empty"), seed, strict)
+    tenant = _sim().tenants.tenant_of(key)
+    return {"apiKey": key, "network": body.get("network", "empty"), "seed": seed,
+            "strict": _sim().is_strict(tenant)}, 201
 
 
 @bp.post("/reset")

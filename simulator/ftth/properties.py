@@ -197,19 +197,14 @@ def plan(world, prop: dict, ins: dict, route: str | None, box: dict | None,
     return Target(route, box, splitter, port, poles)
 
 
-def client_plan(world, value, prop_id: str | None):
+def client_plan(world, value):
     """('new', body) for a nested client, ('link', doc) for an existing id, or None."""
     if value is None:
         return None
     if isinstance(value, dict):
         return "new", world.rules["ftth-clients"].validated(world, value)
     check_object_id(value, "client")
-    client = world.check_ref("client", value, ("ftth-clients",), None)
-    placed = world.ids_where("properties", "client", value) - {prop_id}
-    if placed:
-        raise RuleViolation(f"client {value} already sits on property {min(placed)}",
-                            "CLIENT_ALREADY_PLACED", "client")
-    return "link", client
+    return "link", world.check_ref("client", value, ("ftth-clients",), None)
 
 
 # ---- writes (only after every check passed) ------------------------------------------------
@@ -256,8 +251,15 @@ def detach(world, prop: dict) -> None:
 
 
 def store_client(world, plan) -> dict:
+    """The client of a plan, stored. A client that sits on another property moves, as OZmap
+    lets it: it leaves that property (``history`` records the exit), which keeps its drop
+    and its port — a client-less property still occupies the port until it is cancelled."""
     kind, value = plan
-    return world.insert("ftth-clients", value) if kind == "new" else value
+    if kind == "new":
+        return world.insert("ftth-clients", value)
+    for prop in world.docs_where("properties", "client", value["id"]):
+        detach(world, prop)
+    return value
 
 
 def cancel(world, prop: dict) -> None:
@@ -273,15 +275,12 @@ def cancel(world, prop: dict) -> None:
 @locked
 def batch_update(world, route: str, raw_filter, update: dict, access=ALL_ACCESS) -> int:
     """``POST /<route>/batch-update``: set the allowed fields on every match; the count updated.
-    ``raw_filter``: the decoded filter array."""
+    ``raw_filter``: the decoded filter array. Without one (absent, ``null`` or ``[]``, as the
+    SDK allows) the batch reaches every element the key may see: the properties of its
+    projects, and the clients placed on them (every client, for a key of all projects)."""
     allowed = BATCH_FIELDS[route]
     filter = parse_filter(raw_filter,
                           resolve_polygon=lambda model, i: world.polygon(model, i, access))
-    if not isinstance(update, dict):
-        raise Invalid("'update' must be an object", "INVALID_FIELD", "update")
-    if not filter:
-        raise Invalid(f"batch-update of {route} needs a non-empty 'filter': without one it would "
-                      f"change every element of the tenant", "MISSING_FIELD", "filter")
     if not isinstance(update, dict) or not update:
         raise Invalid("'update' must be a non-empty object", "INVALID_FIELD", "update")
     bad = sorted(set(update) - set(allowed))
@@ -298,6 +297,10 @@ def batch_update(world, route: str, raw_filter, update: dict, access=ALL_ACCESS)
         if "status" in changes:
             changes["status"] = client_status(changes["status"])
     _, docs = world.find(route, filter, access=access)
+    if route == "ftth-clients" and access.projects is not None:
+        placed = {p["client"] for p in world.docs["properties"].values()
+                  if p.get("client") and access.allows(p)}
+        docs = [d for d in docs if d["id"] in placed]
     for doc in docs:
         world.set_fields(route, doc, changes)
     return len(docs)

@@ -20,6 +20,7 @@ bp = Blueprint("ozmap", __name__, url_prefix="/api/v2")
 
 CONTRACT = Contract("ozmap.yaml")
 PUBLIC = {"ozmap.login", "ozmap.openapi"}
+CODE_ROUTES = {"ozmap.properties_by_client", "ozmap.olt_pop"}   # {code} may hold a "/"
 DEFAULT_LIMIT = 25
 FEASIBILITY = {"radius": feasibility.radius, "pole": feasibility.pole,
                "condominiums": feasibility.condominiums}
@@ -32,7 +33,8 @@ def sim():
 # ---- request pipeline ---------------------------------------------------------------------
 @bp.before_request
 def authenticate_and_validate():
-    g.body = json_body()
+    g.body, g.dropped = json_body(), []
+    strict = sim().strict
     if request.endpoint not in PUBLIC:
         key = request.headers.get("Authorization", "").strip()
         if key.lower().startswith("bearer "):
@@ -41,13 +43,30 @@ def authenticate_and_validate():
             raise Unauthorized("missing API key: send it in the Authorization header",
                                "MISSING_API_KEY")
         g.world, g.access = sim().resolve(key)
+        strict = sim().is_strict(g.world.tenant)
     operation, exists = CONTRACT.router.match(request.path, request.method)
-    if operation is None and exists:
-        raise _method_not_allowed()
-    if operation is not None:
-        operation.validate_query(request.args)
-        if request.method in ("POST", "PATCH") or g.body is not None:
-            g.body = operation.validate_body(g.body, sim().strict)
+    if operation is None:
+        if exists:
+            g.allow = ", ".join(CONTRACT.router.allowed(request.path))
+            raise _method_not_allowed()
+        if request.endpoint not in CODE_ROUTES:
+            raise NotFound(f"no route {request.method} {request.path}", "ROUTE_NOT_FOUND")
+        return                 # a client code with an encoded "/" (the router splits on it)
+    operation.validate_query(request.args, strict)
+    if request.method in ("POST", "PATCH") or g.body is not None:
+        g.body = operation.validate_body(g.body, strict, g.dropped)
+
+
+@bp.after_request
+def report(response):
+    """A 405 names the methods the path takes; dropped unknown fields are named and logged."""
+    if response.status_code == 405 and g.get("allow"):
+        response.headers["Allow"] = g.allow
+    if g.get("dropped"):
+        warning = f"ignored unknown fields: {', '.join(g.dropped)}"
+        response.headers["X-Ozsim-Warning"] = warning
+        current_app.logger.warning("%s %s: %s", request.method, request.path, warning)
+    return response
 
 
 def _method_not_allowed():
@@ -195,5 +214,18 @@ def viability(mode):
 
 @bp.get("/openapi.yaml")
 def openapi():
-    return Response(CONTRACT.served_from(request.host_url.rstrip("/")),
+    """The contract, as this server validates requests: lenient (unknown fields admitted and
+    ignored) or strict — the mode of the key's tenant when a valid key is sent."""
+    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    tenant = sim().tenants.tenant_of(key) if key else None
+    strict = sim().is_strict(tenant) if tenant else sim().strict
+    return Response(CONTRACT.served_from(request.host_url.rstrip("/"), strict),
                     mimetype="application/yaml")
+
+
+@bp.route("/<path:path>", methods=["GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS",
+                                   "TRACE"])
+def unrouted(path):
+    """Every other request reaches the pipeline above, whose router answers it from the
+    contract (404 for a path it lacks, 405 with ``Allow`` for a method a path lacks)."""
+    raise NotFound(f"no route {request.method} {request.path}", "ROUTE_NOT_FOUND")

@@ -3,8 +3,10 @@
 A ``Contract`` is one document of ``contracts/`` (loaded as package data). Its paths are
 compiled once into a router (template → regex, indexed by segment
 count and resource name) and per-operation jsonschema validators (Draft 2020-12, ``$ref``
-resolved inside the document). Strict mode rejects unknown fields; lenient mode drops unknown
-top-level fields before validating.
+resolved inside the document). Strict mode rejects unknown fields; lenient mode (OZmap's own
+behaviour) drops them wherever they are — inside a ``oneOf``/``anyOf``, from the alternative
+the value was meant for — and reports their paths, and the document it serves
+(``Contract.served_from``) says so: every schema a request reaches admits other fields.
 
 Every schema is compiled twice: by ``jsonschema_rs`` (Rust, ~1 µs per check) for a yes/no
 answer, and by ``jsonschema`` (Python) for the error. A request goes through the Python
@@ -16,6 +18,7 @@ and ``tests/contract/test_fast_validation.py`` holds it to that.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from importlib import resources
@@ -27,6 +30,7 @@ from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
 from ..core.errors import Invalid
+from ..core.query import loads
 
 URI = "urn:ozsim:contract"
 FORMATS = Draft202012Validator.FORMAT_CHECKER
@@ -54,10 +58,28 @@ class Contract:
     def router(self) -> "Router":
         return Router(self.document)
 
-    def served_from(self, base_url: str) -> str:
-        """The contract's text with ``servers`` naming the server that serves it."""
+    def served_from(self, base_url: str, strict: bool = True) -> str:
+        """The contract's text with ``servers`` naming the server that serves it; not
+        ``strict``, the lenient document (request schemas admit unknown fields)."""
         return SERVERS.sub(f"servers:\n- {{url: '{base_url}', description: this simulator}}\n",
-                           self.text, count=1)
+                           self.text if strict else self.lenient_text, count=1)
+
+    @functools.cached_property
+    def lenient_text(self) -> str:
+        """The document as a lenient server serves it: every closed schema that a request body
+        or a JSON query parameter reaches admits other fields (``x-unknown-fields: ignored``)."""
+        document = copy.deepcopy(self.document)
+        for node in _request_schemas(document):
+            if node.get("additionalProperties") is False:
+                node["additionalProperties"] = True
+                node["x-unknown-fields"] = "ignored"
+        info = document.get("info", {})
+        info["description"] = (info.get("description", "") + "\n\n**Unknown fields** in request "
+                               "bodies and JSON query parameters are ignored, as OZmap does: "
+                               "dropped, and named in the `X-Ozsim-Warning` response header. "
+                               "A strict server (`ozsim serve --strict`) refuses them with 400.\n")
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        return yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=110)
 
 
 def _valid_by_rust(validator):
@@ -89,7 +111,6 @@ class Operation:
         self.method, self.template, self.spec = method, template, spec
         self.operation_id = spec.get("operationId")
         self.body = None
-        self.body_fields = None
         self.body_check = None
         body = (spec.get("requestBody") or {}).get("content", {}).get("application/json")
         if body and "schema" in body:
@@ -97,16 +118,21 @@ class Operation:
             self.body = Draft202012Validator(_anchor(schema), registry=registry,
                                               format_checker=FORMATS)
             self.body_check = _valid_by_rust(_rust(_anchor(schema), rs_registry, True))
-            self.body_fields = _top_level_fields(schema, document)
-            self.body_required = (spec.get("requestBody") or {}).get("required", False)
         self.responses = {}
         for status, response in (spec.get("responses") or {}).items():
             schema = ((_resolve(response, document).get("content") or {}).get("application/json") or {}).get("schema")
             self.responses[str(status)] = (Draft202012Validator(_anchor(schema), registry=registry)
                                            if schema else None)
         self.query = []     # (name, Python validator, resolved schema, is an array, Rust check)
+        self.json_query = []    # (name, Python validator, Rust check): JSON-valued (``content``)
         for param in spec.get("parameters", []):
             param = _resolve(param, document)
+            media = (param.get("content") or {}).get("application/json") or {}
+            if param.get("in") == "query" and "schema" in media:
+                anchored = _anchor(media["schema"])
+                self.json_query.append((param["name"],
+                                        Draft202012Validator(anchored, registry=registry),
+                                        _valid_by_rust(_rust(anchored, rs_registry, False))))
             if param.get("in") == "query" and "schema" in param:
                 anchored = _anchor(param["schema"])
                 validator = Draft202012Validator(anchored, registry=registry)
@@ -115,21 +141,32 @@ class Operation:
                                    schema.get("type") == "array",
                                    _valid_by_rust(_rust(anchored, rs_registry, False))))
 
-    def validate_body(self, body, strict: bool):
+    def validate_body(self, body, strict: bool, dropped: list | None = None):
+        """The body, valid against the operation's schema, or Invalid (400) naming the field.
+        Not ``strict`` (OZmap's behaviour), unknown fields are dropped instead of refused —
+        wherever they are — and their dotted paths appended to ``dropped``."""
         if self.body is None:
             return body
-        if isinstance(body, dict) and not strict and self.body_fields is not None:
-            body = {k: v for k, v in body.items() if k in self.body_fields}
         if self.body_check is None or not self.body_check(body):
+            if not strict:
+                body = _without_unknown(self.body, body, dropped)
             _raise_first(self.body.iter_errors(body), where="body")
         return body
 
-    def validate_query(self, args) -> None:
+    def validate_query(self, args, strict: bool = True) -> None:
         for name, validator, schema, array, check in self.query:
             if name in args:
                 value = ([_coerce(v, schema.get("items", {})) for v in args.getlist(name)]
                          if array else _coerce(args.get(name), schema))
                 if check is None or not check(value):
+                    _raise_first(validator.iter_errors(value), where=name, prefix=name)
+        for name, validator, check in self.json_query:     # checked even when a body wins
+            raw = args.get(name)
+            if raw is not None and raw.strip():
+                value = loads(raw, name)
+                if check is None or not check(value):
+                    if not strict:
+                        value = _without_unknown(validator, value)
                     _raise_first(validator.iter_errors(value), where=name, prefix=name)
 
 
@@ -147,6 +184,77 @@ class Operation:
                 for e in validator.iter_errors(body)]
 
 
+def _request_schemas(document: dict):
+    """Every schema object (inline or a component, once each) that a request body or a
+    JSON-valued query parameter reaches, following ``$ref``s."""
+    roots = []
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if not isinstance(operation, dict):
+                continue
+            body = _resolve(operation.get("requestBody") or {}, document)
+            roots += [m["schema"] for m in (body.get("content") or {}).values() if "schema" in m]
+            for param in operation.get("parameters", []):
+                param = _resolve(param, document)
+                roots += [m["schema"] for m in (param.get("content") or {}).values()
+                          if "schema" in m]
+    seen, stack = set(), roots
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack += node
+        elif isinstance(node, dict) and id(node) not in seen:
+            seen.add(id(node))
+            if isinstance(node.get("$ref"), str):
+                stack.append(_resolve(node, document))
+            yield node
+            stack += [v for k, v in node.items() if k not in ("examples", "example", "default",
+                                                              "const", "enum")]
+
+
+def _unknown_fields(error) -> list | None:
+    """[(path, names)] of the unknown fields whose removal would clear ``error``, or None
+    when it is about something else. Of the alternatives of a ``oneOf``/``anyOf``, the first
+    whose only errors are unknown fields is the one the value was meant for."""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        return [(tuple(error.absolute_path), sorted(set(error.instance) - set(known)))]
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        branches: dict = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        for _, errors in sorted(branches.items()):
+            found = [_unknown_fields(sub) for sub in errors]
+            if all(f is not None for f in found):
+                return [item for f in found for item in f]
+    return None
+
+
+def _without_unknown(validator, instance, dropped: list | None = None):
+    """``instance`` without the unknown fields that make it invalid (a copy when any is
+    dropped), their dotted paths appended to ``dropped``; unchanged when its errors are about
+    something else."""
+    for _ in range(8):                    # each pass clears one level of nesting
+        fixes = []
+        for error in validator.iter_errors(instance):
+            found = _unknown_fields(error)
+            if found is None:
+                return instance
+            fixes += found
+        if not fixes:
+            return instance
+        instance = copy.deepcopy(instance)
+        for path, names in fixes:
+            target = instance
+            for step in path:
+                target = target[step]
+            for name in names:
+                target.pop(name, None)
+                if dropped is not None:
+                    dropped.append(".".join(map(str, (*path, name))))
+    return instance
+
+
 def _anchor(schema: dict) -> dict:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema} \
         if "$ref" not in schema else {"$ref": URI + schema["$ref"]}
@@ -159,22 +267,6 @@ def _resolve(node: dict, document: dict) -> dict:
             target = target[part]
         return target
     return node
-
-
-def _top_level_fields(schema: dict, document: dict) -> set | None:
-    schema = _resolve(schema, document)
-    for key in ("oneOf", "anyOf"):
-        if key in schema:
-            fields = set()
-            for option in schema[key]:
-                more = _top_level_fields(option, document)
-                if more is None:
-                    return None
-                fields |= more
-            return fields
-    if "properties" in schema:
-        return set(schema["properties"])
-    return None
 
 
 def _coerce(raw: str, schema: dict):
@@ -263,20 +355,31 @@ class Router:
         name = segments[cls.RESOURCE]
         return None if "{" in name else name
 
-    def match(self, path: str, method: str):
-        """(operation or None, path exists)."""
+    def _candidates(self, path: str):
         segments = path.split("/")
         name = segments[self.RESOURCE] if len(segments) > self.RESOURCE else ""
         routes = self.buckets.get((len(segments), name))
-        if routes is None:
-            routes = self.wildcards.get(len(segments), ())
+        return self.wildcards.get(len(segments), ()) if routes is None else routes
+
+    def match(self, path: str, method: str):
+        """(operation or None, path exists)."""
         exists = False
-        for pattern, ops, literal in routes:
+        for pattern, ops, literal in self._candidates(path):
             if pattern.match(path):
                 exists = True
                 if method in ops or literal:
                     return ops.get(method), True
         return None, exists
+
+    def allowed(self, path: str) -> list[str]:
+        """The methods the contract serves on ``path`` (a 405's ``Allow`` header)."""
+        methods: set = set()
+        for pattern, ops, literal in self._candidates(path):
+            if pattern.match(path):
+                if literal:
+                    return sorted(ops)
+                methods |= set(ops)
+        return sorted(methods)
 
 
 def _draft():

@@ -66,12 +66,24 @@ def conformance(method: str, response) -> list[str]:
 
 @pytest.fixture
 def api():
+    """A fresh tenant in the default mode: unknown fields are dropped (X-Ozsim-Warning)."""
     return Api(_APP, _SIM.add_tenant())
+
+
+@pytest.fixture
+def strict_api():
+    """A fresh tenant that refuses unknown fields (400), for the tests of refusals."""
+    return Api(_APP, _SIM.add_tenant(strict=True))
 
 
 @pytest.fixture
 def project(api):
     return api.ok("POST", "projects", 201, body={"name": "Projeto Teste"})
+
+
+@pytest.fixture
+def strict_project(strict_api):
+    return strict_api.ok("POST", "projects", 201, body={"name": "Projeto Teste"})
 
 
 def type_id(api, route: str, code: str) -> str:

@@ -112,10 +112,11 @@ def where(prop: str, op: str, value) -> dict:
 
 
 @pytest.mark.parametrize("route", list(ROUND_TRIPS))
-def test_round_trip(api, project, route):
+def test_round_trip(strict_api, strict_project, route):
     """POST 201 with the full object, GET 200, a filtered list, PATCH 204 then visible, DELETE
-    204 then 404; an unknown field → 400 naming it; a never-issued reference → 422 naming it;
-    the world is unchanged by every refused request."""
+    204 then 404; an unknown field → 400 naming it (a strict tenant); a never-issued reference
+    → 422 naming it; the world is unchanged by every refused request."""
+    api, project = strict_api, strict_project
     case = ROUND_TRIPS[route]
     body = case["body"](api, project)
     key, hidden = case["key"], case.get("hidden", ())
@@ -190,7 +191,9 @@ def test_a_cable_is_measured_and_listed_on_its_boxes(api, project):
         assert cable["id"] not in api.ok("GET", f"boxes/{cable[end]}", 200)["cables"]
 
 
-def test_fibers_come_with_their_cable_and_only_name_and_observation_change(api, project):
+def test_fibers_come_with_their_cable_and_only_name_and_observation_change(strict_api,
+                                                                         strict_project):
+    api, project = strict_api, strict_project
     cable = _cable(api, project)
     mine = {**where("parent", "=", cable["id"]),
             "sort": json.dumps([{"property": "fiberNumber", "direction": 1}])}
@@ -268,7 +271,8 @@ def test_a_drop_cable_is_served_under_drops(api):
     api.ok("GET", f"drops/{drop['id']}", 404)
 
 
-def test_users_never_return_the_password(api, project):
+def test_users_never_return_the_password(strict_api, strict_project):
+    api, project = strict_api, strict_project
     body = _user_body(api, project)
     user = api.ok("POST", "users", 201, body=body)
     assert "password" not in user
@@ -303,7 +307,8 @@ def test_malformed_object_id_is_400(api):
     assert response.status_code == 400 and response.get_json()["code"] == "INVALID_OBJECT_ID"
 
 
-def test_unknown_field_is_refused_in_strict_mode(api, project):
+def test_unknown_field_is_refused_in_strict_mode(strict_api):
+    api = strict_api
     response = api.post("tags", body={"name": "x", "allowedTypes": ["box"], "colour": "red"})
     assert response.status_code == 400
     assert response.get_json()["field"] == "colour"
@@ -477,8 +482,10 @@ def test_a_literal_route_with_another_method_is_405_not_an_id(api):
     ({"code": "n1", "foo": 1}, "client.foo", "UNKNOWN_FIELD"),
     ({"onu": {"bad": 1}}, "client.onu.bad", "UNKNOWN_FIELD"),
 ])
-def test_errors_inside_alternatives_name_the_nested_field(api, project, client, field, code):
+def test_errors_inside_alternatives_name_the_nested_field(strict_api, strict_project, client,
+                                                           field, code):
     """``client`` is an id or a nested client (oneOf): the error names the nested field."""
+    api, project = strict_api, strict_project
     prop = api.ok("POST", "properties", 201, body={"project": project["id"]})
     response = api.patch(f"properties/{prop['id']}", body={"client": client})
     assert response.status_code == 400, response.get_json()

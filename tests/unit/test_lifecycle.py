@@ -5,6 +5,8 @@ import threading
 
 import pytest
 
+from ozsim.core.world import Access
+
 from ozsim.ftth import properties as lifecycle
 from ozsim.core.errors import Invalid, NotFound, RuleViolation
 
@@ -113,17 +115,31 @@ def test_connection_failures_are_422_and_leave_nothing_behind(net):
         world.create("properties", {"project": net.project, "auto_connect": True})   # no box
 
 
-def test_existing_client_is_linked_once(net):
+def test_an_existing_client_placed_again_moves(net):
+    """OZmap answers 201 with the same client on two new properties in a row: the client moves
+    to the new property; the old one keeps its drop and port, without a client, and its
+    history records the exit (an inferred model)."""
     world = net.world
     client = world.create("ftth-clients", {"code": "SOLO", "status": "OK"})
     assert client["implanted"] is False and client["status"] == 0
-    prop = world.create("properties", {"box": net.ctos[0]["id"], "auto_connect": True,
-                                       "client": client["id"]})
-    assert prop["client"] == client["id"]
-    refused(world, "CLIENT_ALREADY_PLACED", lambda: world.create(
-        "properties", {"box": net.ctos[1]["id"], "auto_connect": True, "client": client["id"]}))
+    first = world.create("properties", {"box": net.ctos[0]["id"], "auto_connect": True,
+                                        "client": client["id"]})
+    assert first["client"] == client["id"]
+    world.clock.advance(60)
+    second = world.create("properties", {"box": net.ctos[1]["id"], "auto_connect": True,
+                                         "client": client["id"]})
+    assert second["client"] == client["id"] and first["client"] is None
+    assert connections(world, first)[0]["port"] == 1          # the old property keeps its port
+    [left] = first["history"]["clients"]
+    [entered] = second["history"]["clients"]
+    assert left["id"] == entered["id"] == client["id"]
+    assert left["exit_date"] is not None and left["exit_date"] <= entered["enter_date"]
+    third = world.create("properties", {"box": net.ctos[2]["id"]})
+    world.update("properties", third["id"], {"client": client["id"]})   # by PATCH too
+    assert third["client"] == client["id"] and second["client"] is None
     refused(world, "REFERENCE_NOT_FOUND", lambda: world.create(
         "properties", {"box": net.ctos[1]["id"], "client": "d" * 24}))
+    world.check_invariants()
 
 
 def test_force_creates_unconnected_and_never_double_books(net):
@@ -314,9 +330,18 @@ def test_batch_update(net):
         assert bad.value.code == "BATCH_FIELD_NOT_ALLOWED" and bad.value.status == 400
     none = [{"property": "id", "operator": "=", "value": "e" * 24}]
     assert lifecycle.batch_update(world, "properties", none, {"potencyRead": None}) == 0
-    with pytest.raises(Invalid) as bad:            # no filter: never "update everything"
-        lifecycle.batch_update(world, "properties", [], {"potencyRead": -30.0})
-    assert bad.value.field == "filter" and [p["potencyRead"] for p in props] == [-19.25, -19.25, None]
+    # no filter (absent, null or [], as the SDK allows): every element the key may see
+    other = world.create("projects", {"name": "Outro"})
+    outside = world.create("properties", {"project": other["id"], "client": {"code": "O"}})
+    mine = Access({net.project})
+    assert lifecycle.batch_update(world, "properties", None, {"potencyRead": -30.0}, mine) == 3
+    assert [p["potencyRead"] for p in props] == [-30.0] * 3 and outside["potencyRead"] is None
+    assert lifecycle.batch_update(world, "ftth-clients", [], {"certified": True}, mine) == 3
+    assert world.docs["ftth-clients"][outside["client"]]["certified"] is False
+    assert lifecycle.batch_update(world, "ftth-clients", None, {"status": 1}) == 4   # every client
+    with pytest.raises(Invalid) as bad:
+        lifecycle.batch_update(world, "properties", None, {})
+    assert bad.value.field == "update"
 
 
 def test_properties_by_client_code(net):

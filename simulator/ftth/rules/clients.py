@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.errors import Forbidden, Invalid, RuleViolation
 from ...core.query import MISSING
-from ...core.rules import SERVER_FIELDS, Rules
+from ...core.rules import SERVER_FIELDS, Rules, positioned
 from ..catalogue import RESOURCES
 from ..optics import calculated_power
 from ..properties import (FORCEABLE, SERVER_OWNED, attach, cancel, check_fields, client_plan,
@@ -19,7 +19,8 @@ class Properties(Rules):
     ``drop_poles`` steer the connection and are never stored."""
 
     def create(self, world, resource, body, access):
-        body = {k: v for k, v in body.items() if k not in SERVER_FIELDS and k not in SERVER_OWNED}
+        body = {k: v for k, v in positioned(resource, body).items()
+                if k not in SERVER_FIELDS and k not in SERVER_OWNED}
         ins = instructions(body)
         client_value = body.pop("client", None)
         check_fields(body)
@@ -43,7 +44,7 @@ class Properties(Rules):
                 body["coords"] = list(box["coords"]) if box.get("coords") else None
         world.check_refs(resource, body, body["project"])
         self.check_external_id(world, resource, body)
-        client = client_plan(world, client_value, None)
+        client = client_plan(world, client_value)
         force = ins.get("force", False)
         try:
             target = plan(world, body, ins, route, box, splitter, force=force,
@@ -62,7 +63,7 @@ class Properties(Rules):
         return doc
 
     def update(self, world, resource, doc, patch, access):
-        patch = {k: v for k, v in patch.items() if k not in SERVER_FIELDS
+        patch = {k: v for k, v in positioned(resource, patch).items() if k not in SERVER_FIELDS
                  and k not in SERVER_OWNED and k not in resource.immutable}
         ins = instructions(patch)
         client_value = patch.pop("client", MISSING)
@@ -87,7 +88,7 @@ class Properties(Rules):
         self.check_external_id(world, resource, patch, doc["id"])
         client = None
         if client_value not in (MISSING, None) and client_value != doc.get("client"):
-            client = client_plan(world, client_value, doc["id"])
+            client = client_plan(world, client_value)
         after = {**doc, **patch}
         moved = box is not None and box["id"] != doc["box"]
         if wants is None:
