@@ -207,6 +207,30 @@ class GridIndex:
         out.sort()
         return out
 
+    def in_box(self, west: float, south: float, east: float, north: float) -> list:
+        """Ids of the points inside a lng/lat box, edges included (``west > east``: the box
+        crosses the antimeridian), by latitude row then longitude."""
+        if south > north or not self._where:
+            return []
+        h = self._h
+        lo, hi = radians(west), radians(east)
+        spans = ((lo, hi),) if west <= east else ((lo, pi), (-pi, hi))
+        out = []
+        for iy in range(floor(max(south, -90.0) / h), floor(min(north, 90.0) / h) + 1):
+            row = self._rows.get(iy)
+            if row is None:
+                continue
+            lams, phis, _, ids = row
+            edge = iy * h < south or (iy + 1) * h > north
+            p_lo, p_hi = radians(south), radians(north)
+            for a, b in spans:
+                i, j = bisect_left(lams, a), bisect_right(lams, b)
+                if edge:
+                    out.extend(pid for pid, p in zip(ids[i:j], phis[i:j]) if p_lo <= p <= p_hi)
+                else:
+                    out.extend(ids[i:j])
+        return out
+
     def nearest(self, lng: float, lat: float, k: int | None = None,
                 radius_m: float | None = None) -> list[tuple[float, object]]:
         """The ``k`` nearest points (all when k is None), optionally capped at ``radius_m``."""
