@@ -59,7 +59,11 @@
     $("summary").textContent = `${c.boxes} boxes · ${c.clients} clients · ${c.buildings} buildings · ` +
       `${c.condominiums} gated communities`;
     OZ.drawAreas(layers.areas, overview.projects);
-    if (overview.bounds) {
+    const link = new URLSearchParams(location.search);          // ?lat=&lng=&zoom=: a deep link
+    const at = ["lat", "lng", "zoom"].map((n) => parseFloat(link.get(n)));
+    if (at.every(Number.isFinite)) {
+      map.setView([at[0], at[1]], at[2], { animate: false });
+    } else if (overview.bounds) {
       const [w, s, e, n] = overview.bounds;
       map.fitBounds([[s, w], [n, e]], { padding: [20, 20], animate: false });
     }
@@ -207,7 +211,8 @@
     const buildings = condo.buildings.map((b) =>
       `<li>${OZ.escape(b.name)}: ${b.availablePorts} free ports (${b.distance.toFixed(0)} m)</li>`).join("");
     details.innerHTML = `<h2>Feasibility</h2>
-      <p data-testid="feasibility" data-viable-boxes="${radius.viableBoxes.length}"
+      <p data-testid="feasibility" data-lat="${radius.lat}" data-lng="${radius.lng}"
+         data-viable-boxes="${radius.viableBoxes.length}"
          data-pole-boxes="${pole.viableBoxes.length}" data-radius="${radius.radius}">
         ${lat.toFixed(5)}, ${lng.toFixed(5)} — <strong>${radius.viable || pole.viable || condo.viable
           ? "viable" : "not viable"}</strong></p>
@@ -241,6 +246,8 @@
           fillColor: "#fff", fillOpacity: 1, interactive: false }).addTo(layers.path);
       }
     }
+    const drawnPath = L.featureGroup(layers.path.getLayers());
+    if (drawnPath.getLayers().length) map.fitBounds(drawnPath.getBounds(), { padding: [40, 40], maxZoom: 18 });
     const client = path.client || {};
     const rows = path.steps.map((s) => `<tr><td>${s.type}</td><td>${OZ.escape(s.name)}` +
       `${s.port ? ` · port ${s.port}` : ""}${s.box ? ` · ${OZ.escape(s.box.name)}` : ""}</td>` +
