@@ -69,9 +69,15 @@ def asset(name):
 
 
 # ---- the data routes ----------------------------------------------------------------------
+@bp.get("/map/openapi.yaml")
+def openapi():
+    return Response(CONTRACT.served_from(request.host_url.rstrip("/")),
+                    mimetype="application/yaml")
+
+
 @bp.before_request
 def authenticate_and_validate():
-    if not request.path.startswith("/map/"):
+    if not request.path.startswith("/map/") or request.endpoint == "web.openapi":
         return
     key = request.headers.get("Authorization", "").strip()
     if key.lower().startswith("bearer "):
