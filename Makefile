@@ -24,6 +24,7 @@ run: $(STAMP)
 	$(BIN)/ozsim serve
 
 test: $(STAMP) $(NODE_SDK)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # requirements.in resolved in a throwaway venv, so nothing installed by hand into .venv can leak

@@ -21,7 +21,10 @@ def _serve(args) -> int:
         raise SystemExit(f"ozsim serve: {exc}") from None
     port = int(raw_port)
     host = args.host or os.environ.get("OZSIM_HOST", "127.0.0.1")
-    from .server import listen_address, run
+    try:
+        from .server import listen_address, run
+    except RuntimeError as exc:                 # an unsupported granian (server._guard)
+        raise SystemExit(f"ozsim serve: {exc}") from None
     address = listen_address(host, port)        # a busy port fails before the network is built
     simulator = Simulator(**options, strict=not args.lenient)
     simulator.tenants.world("default")          # build the network before accepting requests

@@ -21,6 +21,7 @@ from . import geo
 from .clock import Clock
 from .errors import Forbidden, Invalid, MethodNotAllowed, NotFound, RuleViolation
 from .ids import object_id
+from .jobs import Jobs
 from .query import MISSING, Filter, get_path, parse_filter, sort_docs
 from .resource import Resource, View
 from .store import compact, hold, release
@@ -90,6 +91,7 @@ class World:
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
         self.clock = clock or Clock()
+        self.jobs = Jobs(self.clock)      # what runs on this world's clock (integrations)
         self.settings = {**domain.settings, **(settings or {})}
         self.docs: dict[str, dict[str, dict]] = {route: {} for route in self.resources}
         self.tombstones: dict[str, dict[str, dict]] = {route: {} for route in self.resources}

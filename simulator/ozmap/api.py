@@ -62,7 +62,8 @@ def _int_arg(name: str, minimum: int | None = None):
     try:
         value = int(raw)
     except ValueError:
-        raise Invalid(f"'{name}' must be an integer, got {raw!r}", "INVALID_PARAMETER", name)
+        raise Invalid(f"'{name}' must be an integer, got {raw!r}", "INVALID_PARAMETER",
+                      name) from None
     if minimum is not None and value < minimum:
         raise Invalid(f"'{name}' must be >= {minimum}, got {value}", "INVALID_PARAMETER", name)
     return value
@@ -92,7 +93,8 @@ def _coordinate(name: str, low: float, high: float, required: bool = True):
     try:
         value = float(raw)
     except ValueError:
-        raise Invalid(f"'{name}' must be a number, got {raw!r}", "INVALID_PARAMETER", name)
+        raise Invalid(f"'{name}' must be a number, got {raw!r}", "INVALID_PARAMETER",
+                      name) from None
     if not low <= value <= high:
         raise Invalid(f"'{name}' must be between {low} and {high}, got {value}",
                       "INVALID_COORDINATES", name)
