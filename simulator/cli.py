@@ -136,7 +136,8 @@ examples:
 
 exit status:
   0  stopped by Ctrl-C or SIGTERM
-  1  an unusable setting or a busy port (one line says which)
+  1  an unusable setting, a busy port or an unsupported granian version
+     (one line says which)
   2  invalid command line"""),
     "seed": ("""\
 Build a network and print what it holds (documents per collection), how long the build took
