@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from .client import OZmapConnectionError
-from .runner import (LIBRARY, InProcessTarget, RemoteTarget, Reporter, ScenarioError, discover,
+from .runner import (InProcessTarget, RemoteTarget, Reporter, ScenarioError, discover,
                      load, run_files, summary, write_junit)
 
 
