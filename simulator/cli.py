@@ -122,7 +122,7 @@ Served:
   /api/v2/...              the OZmap API
   /api/v2/openapi.yaml     its OpenAPI contract
   /docs                    browsable API documentation
-  /__ozsim/...             the control plane: tenants, reset, clock, invariants
+  /__ozsim/...             the control plane: tenants, reset, clock, jobs, invariants
 
 Every option can also come from the environment variable named in its help.""",
               SIZES_HELP + """
