@@ -66,13 +66,15 @@ class Simulator:
     def login(self, body: dict) -> str:
         """The API key of the tenant whose API user has this login and password (or the key
         given as ``apiKey``). Only worlds that exist are searched: a login never builds a
-        tenant's network (a tenant whose world is not built yet has no user but the one of
-        its recipe, whose credentials are the default tenant's)."""
+        tenant's network but the default tenant's, which ``ozsim serve`` builds at start
+        anyway (a tenant whose world is not built yet has no user but the one of its recipe,
+        whose credentials are the default tenant's)."""
         api_key = body.get("apiKey")
         if isinstance(api_key, str) and self.tenants.tenant_of(api_key):
             return api_key
         login, password = body.get("login"), body.get("password")
         if isinstance(login, str) and isinstance(password, str):
+            self.tenants.world("default")
             worlds = self.tenants.built()
             for key, tenant in self.tenants.keys().items():
                 user = worlds[tenant].user if tenant in worlds else None

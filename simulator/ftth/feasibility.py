@@ -118,8 +118,8 @@ def carries(box: dict, tags: set | None) -> bool:
 
 @locked
 def radius(world, lat, lng, radius=None, access=ALL_ACCESS, tags=None) -> dict:
-    """§8 a: every box within ``radius`` metres (default: the tenant setting), nearest first;
-    with ``tags`` (ids or names, ``tag_ids``), only the boxes carrying one of them."""
+    """Every box within ``radius`` metres (default: the tenant setting), nearest first; with
+    ``tags`` (ids or names, ``tag_ids``), only the boxes carrying one of them."""
     lat, lng = _point(lat, lng)
     radius = _radius(world, radius)
     tags = tag_ids(world, tags)
@@ -132,7 +132,7 @@ def radius(world, lat, lng, radius=None, access=ALL_ACCESS, tags=None) -> dict:
 
 @locked
 def pole(world, lat, lng, access=ALL_ACCESS) -> dict:
-    """§8 b: boxes reachable along pole adjacencies from the nearest usable pole, by drop length."""
+    """Boxes reachable along pole adjacencies from the nearest usable pole, by drop length."""
     lat, lng = _point(lat, lng)
     search = float(world.settings["poleSearchRadius"])
     start = _start_pole(world, lng, lat, search)
@@ -171,7 +171,7 @@ def _start_pole(world, lng: float, lat: float, search: float):
 
 @locked
 def condominiums(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
-    """§8 c: buildings with a free port within the radius; gated communities around the point."""
+    """Buildings with a free port within the radius; gated communities around the point."""
     lat, lng = _point(lat, lng)
     radius = _radius(world, radius)
     buildings = [b for b in _near(world, "buildings", lng, lat, radius, access) if b["viable"]]
