@@ -8,7 +8,7 @@ NODE_SDK := tests/sdk/node_modules/@ozmap/ozmap-sdk/package.json
 ASSETS := simulator/web/static/vendor/leaflet/leaflet.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test venv lock sdk assets chromium bench clean
+.PHONY: run test venv lock sdk assets chromium screenshots bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ chromium:
 	@test -x $(CHROMIUM) || { if [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "chromium is missing: 'sudo apt-get install chromium' to run the browser tests"; fi; }
+
+# the browser tests' screenshots of the last run, into the folder the README links
+screenshots:
+	mkdir -p docs/screenshots && cp reports/screenshots/*.png docs/screenshots/
 
 run: $(STAMP) $(ASSETS)
 	$(BIN)/ozsim serve

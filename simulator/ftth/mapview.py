@@ -23,7 +23,7 @@ from __future__ import annotations
 from math import floor, isfinite
 
 from ..core.errors import Invalid
-from ..core.world import ALL_ACCESS, Observer, locked
+from ..core.world import ALL_ACCESS, Derived, locked
 from .cables import cable_type_loss, geometry
 from .catalogue import HOLDERS
 from .optics import calculated_power, element_loss, fiber_feed, launch_power
@@ -38,41 +38,27 @@ BOX_STATES = ("free", "nearly-full", "full", "draft", "splice")
 CLIENT_STATES = ("ok", "error", "reserved", "vacant")
 
 
-class CableRoutes(Observer):
-    """Which cables pass by each pole: built from the world on first use, then kept in step
-    with every cable write."""
+class CableRoutes(Derived):
+    """Which cables pass by each pole (a write observer once ``ready``)."""
 
     routes = ("cables",)
 
     def __init__(self):
-        self.built = False
+        super().__init__()
         self.by_pole: dict[str, set] = {}
         self._poles: dict[str, tuple] = {}
 
-    def note(self, route: str, doc: dict, add: bool) -> None:
-        if self.built:
-            self._drop(doc["id"])
-            if add:
-                self._add(doc)
-
-    def ready(self, world) -> "CableRoutes":
-        if not self.built:
-            for doc in world.docs["cables"].values():
-                self._add(doc)
-            self.built = True
-        return self
-
-    def _add(self, doc: dict) -> None:
+    def add(self, route: str, doc: dict) -> None:
         poles = tuple({p["id"] for p in doc.get("poles") or () if isinstance(p, dict)})
         if poles:
             self._poles[doc["id"]] = poles
             for pole in poles:
                 self.by_pole.setdefault(pole, set()).add(doc["id"])
 
-    def _drop(self, cable_id: str) -> None:
-        for pole in self._poles.pop(cable_id, ()):
+    def drop(self, route: str, doc_id: str) -> None:
+        for pole in self._poles.pop(doc_id, ()):
             cables = self.by_pole[pole]
-            cables.discard(cable_id)
+            cables.discard(doc_id)
             if not cables:
                 del self.by_pole[pole]
 

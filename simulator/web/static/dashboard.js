@@ -164,6 +164,7 @@
     mapEl.dataset.clientsDrawn = drawn(view.clients);
     mapEl.dataset.clustered = String(view.boxes.clustered || view.clients.clustered);
     mapEl.dataset.zoom = view.zoom;
+    mapEl.dataset.draws = Number(mapEl.dataset.draws || 0) + 1;
   }
 
   // ---- feasibility at a clicked point ------------------------------------------------
