@@ -16,10 +16,10 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, request, send_from_directory
 
-from ..core.errors import Invalid, Unauthorized
+from ..core.errors import Invalid
 from ..ftth import addresses, mapview, ozloc
 from ..wire.contract import Contract
-from ..wire.encoding import json_body, respond
+from ..wire.encoding import api_key, json_body, respond
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -79,13 +79,7 @@ def openapi():
 def authenticate_and_validate():
     if not request.path.startswith("/map/") or request.endpoint == "web.openapi":
         return
-    key = request.headers.get("Authorization", "").strip()
-    if key.lower().startswith("bearer "):
-        key = key[7:].strip()
-    if not key:
-        raise Unauthorized("missing API key: send it in the Authorization header",
-                           "MISSING_API_KEY")
-    g.world, g.access = current_app.extensions["ozsim"].resolve(key)
+    g.world, g.access = current_app.extensions["ozsim"].resolve(api_key())
     operation, _ = CONTRACT.router.match(request.path, request.method)
     if operation is not None:
         operation.validate_query(request.args)

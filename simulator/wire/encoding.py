@@ -6,7 +6,7 @@ import json
 import orjson
 from flask import Response, request
 
-from ..core.errors import Invalid
+from ..core.errors import Invalid, Unauthorized
 from ..core.query import loads
 
 
@@ -42,3 +42,14 @@ def object_body(body) -> dict:
     if not isinstance(body, dict):
         raise Invalid("the request body must be a JSON object", "INVALID_BODY", "body")
     return body
+
+
+def api_key() -> str:
+    """The request's API key: ``Authorization: <key>`` or ``Authorization: Bearer <key>``."""
+    key = request.headers.get("Authorization", "").strip()
+    if key.lower().startswith("bearer "):
+        key = key[7:].strip()
+    if not key:
+        raise Unauthorized("missing API key: send it in the Authorization header",
+                           "MISSING_API_KEY")
+    return key
