@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from urllib.parse import unquote, urlsplit
@@ -129,10 +130,12 @@ class ContractCheck:
                 close()
         raw = b"".join(chunks)
         status = int(captured["status"].split(" ", 1)[0])
-        content_type = next((v for k, v in captured["headers"] if k.lower() == "content-type"), None)
+        header = {k.lower(): v for k, v in captured["headers"]}
         try:
+            body = gzip.decompress(raw) if header.get("content-encoding") == "gzip" else raw
             self.violations.check(environ.get("REQUEST_METHOD", "GET"), raw_path,
-                                  environ.get("QUERY_STRING", ""), status, raw, content_type)
+                                  environ.get("QUERY_STRING", ""), status, body,
+                                  header.get("content-type"))
         except Exception as error:                      # noqa: BLE001 - a checker bug is a finding too
             self.violations.add(environ.get("REQUEST_METHOD", "GET"), raw_path, status,
                                 [f"the contract check itself failed: {error!r}"])

@@ -117,7 +117,7 @@ def layers():
     except ValueError:
         raise Invalid("'bbox' must be four numbers: west,south,east,north", "INVALID_PARAMETER",
                       "bbox") from None
-    return respond(mapview.viewport(g.world, bbox, int(_arg("zoom")), g.access))
+    return respond(mapview.viewport(g.world, bbox, int(_arg("zoom")), g.access), compress=True)
 
 
 @bp.get("/map/properties/<property_id>/path")

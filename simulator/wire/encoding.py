@@ -1,6 +1,7 @@
 """JSON in and out of the HTTP adapters."""
 from __future__ import annotations
 
+import gzip
 import json
 
 import orjson
@@ -21,8 +22,14 @@ def dumps(payload) -> bytes:
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def respond(payload, status: int = 200, headers=None) -> Response:
-    return Response(dumps(payload), status, headers=headers, mimetype="application/json")
+def respond(payload, status: int = 200, headers=None, compress: bool = False) -> Response:
+    """A JSON response; with ``compress``, gzip'd (level 1: ~3 ms for 500 kB, a fifth of the
+    bytes) when the client accepts it and the body is worth it."""
+    body = dumps(payload)
+    if compress and len(body) > 4096 and "gzip" in request.headers.get("Accept-Encoding", ""):
+        body = gzip.compress(body, 1)
+        headers = {**(headers or {}), "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(body, status, headers=headers, mimetype="application/json")
 
 
 def no_content() -> Response:

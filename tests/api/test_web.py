@@ -2,6 +2,7 @@
 against contracts/web.yaml by the session app's contract check."""
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -171,3 +172,14 @@ def test_viability_tags_limit_the_offer_and_the_reservation(client, demo):
                                         "port": other["splitters"][0]["availablePorts"][0],
                                         "cod_cli": "T-1", "viabilityTags": ["Neutra"]}), 422)
     assert refused["code"] == "BOX_NOT_OFFERED"
+
+
+def test_big_viewports_travel_gzipped_to_clients_that_accept_it(client, demo):
+    bbox = bounds(client, demo)
+    plain = client.get("/map/layers", query_string={"bbox": bbox, "zoom": DETAIL},
+                       headers={"Authorization": demo})
+    packed = client.get("/map/layers", query_string={"bbox": bbox, "zoom": DETAIL},
+                        headers={"Authorization": demo, "Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip" and len(packed.data) < len(plain.data) / 3
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()

@@ -76,6 +76,7 @@
   // data-state is "ready" only once the newest viewport is drawn
   async function refresh() {
     const seq = ++latest;
+    const started = performance.now();
     setState("loading");
     const b = map.getBounds();
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
@@ -88,7 +89,10 @@
       return;
     }
     if (seq !== latest) return;
+    const fetched = performance.now();
     draw(view);
+    mapEl.dataset.fetchMs = Math.round(fetched - started);   // request, transfer and parse
+    mapEl.dataset.drawMs = Math.round(performance.now() - fetched);
     setState("ready");
   }
 
