@@ -12,10 +12,11 @@ Starts ``ozsim serve --network SIZE``, then:
   ``--loads`` times, on a fresh browser context each;
 * **pans** — for zoom levels 12 to 18, ``--pans`` viewports of a 1280 × 860 map, each half a
   screen away from the previous one, starting at random points of the projects' areas:
-  ``/map/layers`` bytes and wall time per pan (p50 / p90 / max), and whether the layer was
-  clustered;
+  ``/map/layers`` bytes (JSON, and gzip'd as a browser receives them) and wall time per
+  pan (p50 / p90 / max), and whether the clients were clustered;
 * **browser pans** — the same dashboard dragged by half a screen ``--drags`` times at zoom
-  16: time from the mouse release to the redrawn map.
+  16: time from the mouse release to the redrawn map (Leaflet's inertia included), and the
+  page's own split of it (``data-fetch-ms``: request and parse; ``data-draw-ms``: drawing).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ sys.path[:] = [ROOT] + [p for p in sys.path
                         if os.path.abspath(p or os.curdir) != os.path.join(ROOT, "benchmarks")]
 
 import argparse  # noqa: E402
+import gzip  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
@@ -51,13 +53,16 @@ def viewport(lng: float, lat: float, zoom: int) -> tuple:
     return (lng - half_w, lat - half_h, lng + half_w, lat + half_h)
 
 
-def fetch(base: str, key: str, path: str, params: dict) -> tuple[bytes, float]:
+def fetch(base: str, key: str, path: str, params: dict) -> tuple[bytes, int, float]:
+    """(JSON body, bytes on the wire — gzip'd as a browser receives it —, seconds)."""
     request = urllib.request.Request(f"{base}{path}?{urllib.parse.urlencode(params)}",
-                                     headers={"Authorization": key})
+                                     headers={"Authorization": key, "Accept-Encoding": "gzip"})
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=120) as response:
-        body = response.read()
-    return body, time.perf_counter() - started
+        wire = response.read()
+        packed = response.headers.get("Content-Encoding") == "gzip"
+    seconds = time.perf_counter() - started
+    return (gzip.decompress(wire) if packed else wire), len(wire), seconds
 
 
 def pct(values, q):
@@ -68,16 +73,17 @@ def pct(values, q):
 def pans(base: str, key: str, areas: list, count: int, rng: random.Random) -> list[dict]:
     rows = []
     for zoom in range(12, 19):
-        sizes, times, clustered = [], [], 0
+        sizes, wires, times, clustered = [], [], [], 0
         w, s, e, n = rng.choice(areas)
         lng, lat = rng.uniform(w, e), rng.uniform(s, n)
         heading = rng.uniform(0, 2 * math.pi)
         for _ in range(count):
             x0, y0, x1, y1 = viewport(lng, lat, zoom)
-            body, seconds = fetch(base, key, "/map/layers",
-                                  {"bbox": f"{x0:.6f},{y0:.6f},{x1:.6f},{y1:.6f}", "zoom": zoom})
+            body, wire, seconds = fetch(base, key, "/map/layers", {
+                "bbox": f"{x0:.6f},{y0:.6f},{x1:.6f},{y1:.6f}", "zoom": zoom})
             view = json.loads(body)
             sizes.append(len(body))
+            wires.append(wire)
             times.append(seconds)
             clustered += view["clients"]["clustered"]
             lng += math.cos(heading) * (x1 - x0) / 2           # half a screen further
@@ -85,6 +91,7 @@ def pans(base: str, key: str, areas: list, count: int, rng: random.Random) -> li
             if not (w <= lng <= e and s <= lat <= n):           # turn back into the network
                 heading += math.pi
         rows.append({"zoom": zoom, "kb_p50": pct(sizes, .5) / 1024, "kb_max": max(sizes) / 1024,
+                     "wire_p50": pct(wires, .5) / 1024, "wire_max": max(wires) / 1024,
                      "ms_p50": pct(times, .5) * 1000, "ms_p90": pct(times, .9) * 1000,
                      "ms_max": max(times) * 1000, "clustered": clustered / count})
     return rows
@@ -92,7 +99,7 @@ def pans(base: str, key: str, areas: list, count: int, rng: random.Random) -> li
 
 def browser(base: str, key: str, loads: int, drags: int) -> dict:
     from playwright.sync_api import sync_playwright
-    out = {"first_paint_ms": [], "drawn_ms": [], "drag_ms": []}
+    out = {"first_paint_ms": [], "drawn_ms": [], "drag_ms": [], "fetch_ms": [], "draw_ms": []}
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
         try:
@@ -126,6 +133,8 @@ def browser(base: str, key: str, loads: int, drags: int) -> dict:
                 page.wait_for_function(f"+document.getElementById('map').dataset.draws > {draws}"
                                        " && document.body.dataset.state === 'ready'")
                 out["drag_ms"].append(page.evaluate("performance.now()") - started)
+                out["fetch_ms"].append(int(page.locator("#map").get_attribute("data-fetch-ms")))
+                out["draw_ms"].append(int(page.locator("#map").get_attribute("data-draw-ms")))
             context.close()
         finally:
             chromium.close()
@@ -145,22 +154,27 @@ def main() -> None:
     with Server("ozsim", ozsim_cmd(port, network=args.size, threads=4), port,
                 headers={"Authorization": key}) as server:
         print(f"served in {server.started_in:.1f} s; load average {os.getloadavg()[0]:.1f}")
-        overview_body, overview_s = fetch(server.base, key, "/map/overview", {})
+        overview_body, _, overview_s = fetch(server.base, key, "/map/overview", {})
         overview = json.loads(overview_body)
         print(f"counts {overview['counts']}; /map/overview {len(overview_body) / 1024:.1f} kB "
               f"in {overview_s * 1000:.0f} ms")
         areas = [_bounds(p["area"]) for p in overview["projects"] if p["area"]]
         rows = pans(server.base, key, areas, args.pans, random.Random(args.seed))
-        print("\nzoom  clustered  payload p50 / max (kB)   server+transfer p50 / p90 / max (ms)")
+        print("\nzoom  clustered  JSON p50 / max (kB)   gzip'd p50 / max (kB)   "
+              "request p50 / p90 / max (ms)")
         for r in rows:
-            print(f"{r['zoom']:>4}  {r['clustered']:>8.0%}  {r['kb_p50']:>9.1f} / {r['kb_max']:<9.1f}"
+            print(f"{r['zoom']:>4}  {r['clustered']:>8.0%}  {r['kb_p50']:>8.1f} / {r['kb_max']:<8.1f}"
+                  f"  {r['wire_p50']:>8.1f} / {r['wire_max']:<8.1f}"
                   f"   {r['ms_p50']:>7.1f} / {r['ms_p90']:.1f} / {r['ms_max']:.1f}")
         b = browser(server.base, key, args.loads, args.drags)
         print(f"\nfirst contentful paint (ms): {', '.join(f'{v:.0f}' for v in b['first_paint_ms'] if v)}")
         print(f"network drawn after navigation (ms): {', '.join(f'{v:.0f}' for v in b['drawn_ms'])}"
               f" (median {statistics.median(b['drawn_ms']):.0f})")
         print(f"pan by half a screen at zoom 16, release → redrawn (ms): "
-              f"{', '.join(f'{v:.0f}' for v in b['drag_ms'])} (median {statistics.median(b['drag_ms']):.0f})")
+              f"{', '.join(f'{v:.0f}' for v in b['drag_ms'])} (median {statistics.median(b['drag_ms']):.0f}; "
+              f"includes Leaflet's inertia after the release)")
+        print(f"  of which /map/layers request + parse (ms): {', '.join(map(str, b['fetch_ms']))}; "
+              f"drawing (ms): {', '.join(map(str, b['draw_ms']))}")
         print(f"server RSS {server.rss_mib():.0f} MiB; load average {os.getloadavg()[0]:.1f}")
 
 
