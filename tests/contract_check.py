@@ -5,7 +5,8 @@
   with ``operation.response_problems(status, body)``; an error body (status >= 400) must be
   ``{message, code, field?}`` whether or not the contract knows the route.
 * ``ContractCheck(app)`` — WSGI middleware that records the problems of every response to an
-  ``/api/v2`` path in ``VIOLATIONS`` (``/__ozsim`` and ``/docs`` are not in the contract). The
+  ``/api/v2`` path (``contracts/ozmap.yaml``) or a ``/map`` path (``contracts/web.yaml``) in
+  ``VIOLATIONS`` (``/__ozsim`` and ``/docs`` are not in a contract). The
   app served by ``live_server``, the session ``app`` fixture and the scenarios' in-process
   targets go through it; ``tests/conftest.py`` fails the test during which a violation was
   recorded.
@@ -14,19 +15,29 @@
 """
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from urllib.parse import unquote, urlsplit
 
 API = "/api/v2/"
+MAP = "/map/"             # the web pages' data routes (contracts/web.yaml)
 ERROR_KEYS = {"message", "code", "field"}
+
+
+def contract_for(path: str):
+    """The contract a path is checked against: OZmap's for /api/v2, the web one for /map."""
+    if path.startswith(MAP):
+        from ozsim.web.pages import CONTRACT
+    else:
+        from ozsim.ozmap.api import CONTRACT
+    return CONTRACT
 
 
 def problems(method: str, path: str, status: int, body, *, json_body: bool = True) -> list[str]:
     """Problems of one response. ``body`` is the parsed JSON body (None when empty or not JSON);
     ``json_body`` says whether the response declared a JSON content type."""
-    from ozsim.ozmap.api import CONTRACT
-    operation, exists = CONTRACT.router.match(path, method)
+    operation, exists = contract_for(path).router.match(path, method)
     if status >= 400:
         if not isinstance(body, dict) or set(body) - ERROR_KEYS \
                 or not isinstance(body.get("message"), str) \
@@ -73,7 +84,7 @@ class Violations:
 
     def check(self, method: str, path: str, query: str, status: int, raw: bytes,
               content_type: str | None) -> None:
-        if not path.startswith(API):
+        if not path.startswith((API, MAP)):
             return
         with self._lock:
             self.checked += 1
@@ -98,7 +109,7 @@ class ContractCheck:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(API):
+        if not path.startswith((API, MAP)):
             return self.app(environ, start_response)
         # the path as sent (a client code may hold an encoded "/"), without the query
         raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
@@ -119,10 +130,12 @@ class ContractCheck:
                 close()
         raw = b"".join(chunks)
         status = int(captured["status"].split(" ", 1)[0])
-        content_type = next((v for k, v in captured["headers"] if k.lower() == "content-type"), None)
+        header = {k.lower(): v for k, v in captured["headers"]}
         try:
+            body = gzip.decompress(raw) if header.get("content-encoding") == "gzip" else raw
             self.violations.check(environ.get("REQUEST_METHOD", "GET"), raw_path,
-                                  environ.get("QUERY_STRING", ""), status, raw, content_type)
+                                  environ.get("QUERY_STRING", ""), status, body,
+                                  header.get("content-type"))
         except Exception as error:                      # noqa: BLE001 - a checker bug is a finding too
             self.violations.add(environ.get("REQUEST_METHOD", "GET"), raw_path, status,
                                 [f"the contract check itself failed: {error!r}"])

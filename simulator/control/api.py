@@ -69,13 +69,14 @@ def set_clock():
         seconds = body["advance"]
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
             raise Invalid("'advance' must be a number of seconds >= 0", "INVALID_FIELD", "advance")
-        world.clock.advance(seconds)
+        world.jobs.advance(seconds)
     elif "freeze" in body:
         at = body["freeze"]
         try:
             moment = parse_iso(at) if isinstance(at, str) else None
         except ValueError:
-            raise Invalid("'freeze' must be an ISO-8601 instant or true", "INVALID_FIELD", "freeze")
+            raise Invalid("'freeze' must be an ISO-8601 instant or true", "INVALID_FIELD",
+                          "freeze") from None
         world.clock.freeze(moment)
     elif body.get("unfreeze") is True:
         world.clock.unfreeze()
@@ -94,3 +95,13 @@ def invariants():
     return {"ok": True}
 
 
+@bp.get("/jobs")
+def jobs():
+    """The tenant's jobs: schedule, counts and log of every run."""
+    return {"jobs": _sim().tenants.world(_tenant()).jobs.describe()}
+
+
+@bp.post("/jobs/<name>/run")
+def run_job(name):
+    """Run one job now; its schedule is unchanged."""
+    return _sim().tenants.world(_tenant()).jobs.run(name)

@@ -38,6 +38,13 @@ class Clock:
             self._last = moment
             return moment
 
+    def instant(self) -> dt.datetime:
+        """The current instant, without taking a stamp (``now`` moves a frozen clock on by a
+        millisecond when asked twice, so that stamps stay unique)."""
+        with self._lock:
+            moment = self._frozen or dt.datetime.now(UTC)
+            return max(moment, self._last) if self._last is not None else moment
+
     def now_iso(self) -> str:
         return iso(self.now())
 

@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, request
 
-from ..core.errors import Invalid, MethodNotAllowed, NotFound, Unauthorized
+from ..core.errors import Invalid, MethodNotAllowed, NotFound
 from ..core.query import parse_json_param, parse_populate, parse_select, parse_sort
 from ..ftth import feasibility, properties
 from ..ftth.domain import system_config
 from ..wire.contract import Contract
-from ..wire.encoding import json_body, no_content, object_body, respond
+from ..wire.encoding import api_key, json_body, no_content, object_body, respond
 
 bp = Blueprint("ozmap", __name__, url_prefix="/api/v2")
 
@@ -36,13 +36,7 @@ def authenticate_and_validate():
     g.body, g.dropped = json_body(), []
     strict = sim().strict
     if request.endpoint not in PUBLIC:
-        key = request.headers.get("Authorization", "").strip()
-        if key.lower().startswith("bearer "):
-            key = key[7:].strip()
-        if not key:
-            raise Unauthorized("missing API key: send it in the Authorization header",
-                               "MISSING_API_KEY")
-        g.world, g.access = sim().resolve(key)
+        g.world, g.access = sim().resolve(api_key())
         strict = sim().is_strict(g.world.tenant)
     operation, exists = CONTRACT.router.match(request.path, request.method)
     if operation is None:
@@ -81,7 +75,8 @@ def _int_arg(name: str, minimum: int | None = None):
     try:
         value = int(raw)
     except ValueError:
-        raise Invalid(f"'{name}' must be an integer, got {raw!r}", "INVALID_PARAMETER", name)
+        raise Invalid(f"'{name}' must be an integer, got {raw!r}", "INVALID_PARAMETER",
+                      name) from None
     if minimum is not None and value < minimum:
         raise Invalid(f"'{name}' must be >= {minimum}, got {value}", "INVALID_PARAMETER", name)
     return value
@@ -111,7 +106,8 @@ def _coordinate(name: str, low: float, high: float, required: bool = True):
     try:
         value = float(raw)
     except ValueError:
-        raise Invalid(f"'{name}' must be a number, got {raw!r}", "INVALID_PARAMETER", name)
+        raise Invalid(f"'{name}' must be a number, got {raw!r}", "INVALID_PARAMETER",
+                      name) from None
     if not low <= value <= high:
         raise Invalid(f"'{name}' must be between {low} and {high}, got {value}",
                       "INVALID_COORDINATES", name)
@@ -216,8 +212,7 @@ def viability(mode):
 def openapi():
     """The contract, as this server validates requests: lenient (unknown fields admitted and
     ignored) or strict — the mode of the key's tenant when a valid key is sent."""
-    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    tenant = sim().tenants.tenant_of(key) if key else None
+    tenant = sim().tenants.tenant_of(api_key()) if request.headers.get("Authorization") else None
     strict = sim().is_strict(tenant) if tenant else sim().strict
     return Response(CONTRACT.served_from(request.host_url.rstrip("/"), strict),
                     mimetype="application/yaml")

@@ -1,8 +1,9 @@
-"""A ``requests`` transport adapter over a WSGI application.
+"""A ``requests`` transport adapter over a WSGI application: HTTP without a socket.
 
-Mounted on a ``requests.Session``, it hands every request to the Flask app in-process, so the
-typed client (and therefore every flow and scenario) runs the very same code against the
-in-process simulator as against a remote URL::
+Mounted on a ``requests.Session``, it hands every request to the Flask app in-process, so
+code that speaks HTTP — the typed client of the reference integration, every flow and
+scenario, and the integrations' jobs calling "this simulator itself" — runs the very same
+way against the in-process simulator as against a remote URL::
 
     session = wsgi_session(create_app(Simulator(network="demo")))
     client = OZmapClient(IN_PROCESS_URL, api_key, session=session)
