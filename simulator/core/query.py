@@ -532,26 +532,33 @@ def sort_docs(docs, sort: list[tuple[str, int]]) -> list:
 # ---- select -------------------------------------------------------------------------------
 
 class Projection:
-    """A field projection; ``id``, ``_id``, ``kind``, ``lat``, ``lng`` are always kept."""
-    __slots__ = ("include", "_tree")
+    """A field projection: the fields named (``id``, ``_id``, ``kind``, ``lat``, ``lng`` always
+    kept), minus the exclusions; exclusions alone keep every other field."""
+    __slots__ = ("_include", "_exclude")
 
-    def __init__(self, paths: list[str], include: bool):
-        tree: dict = {}
-        for path in paths:
-            node, segs = tree, path.split(".")
-            for seg in segs[:-1]:
-                node = node.setdefault(seg, {})
-                if node is True:
-                    break
-            else:
-                node[segs[-1]] = True
-        if include:
-            tree.update(dict.fromkeys(_ALWAYS, True))
-        self.include = include
-        self._tree = tree
+    def __init__(self, include: list[str], exclude: list[str]):
+        self._include = _tree(include, always=True) if include else None
+        self._exclude = _tree(exclude) if exclude else None
 
     def apply(self, doc: dict) -> dict:
-        return (_include if self.include else _exclude)(self._tree, doc)
+        if self._include is not None:
+            doc = _include(self._include, doc)
+        return doc if self._exclude is None else _exclude(self._exclude, doc)
+
+
+def _tree(paths: list[str], always: bool = False) -> dict:
+    tree: dict = {}
+    for path in paths:
+        node, segs = tree, path.split(".")
+        for seg in segs[:-1]:
+            node = node.setdefault(seg, {})
+            if node is True:
+                break
+        else:
+            node[segs[-1]] = True
+    if always:
+        tree.update(dict.fromkeys(_ALWAYS, True))
+    return tree
 
 
 def _include(tree: dict, doc: dict) -> dict:
@@ -585,7 +592,8 @@ def _exclude(tree: dict, doc: dict) -> dict:
 
 
 def parse_select(raw) -> Projection | None:
-    """Projection from ``"name coords"``, ``"name,coords"``, ``"-history"`` or a list of those."""
+    """Projection from ``"name coords"``, ``"name,coords"``, ``"-history"`` or a list of those.
+    Tokens that name no field (``a..b``, ``-``) are ignored."""
     if raw is None:
         return None
     items = [raw] if isinstance(raw, str) else raw
@@ -596,18 +604,12 @@ def parse_select(raw) -> Projection | None:
     for token in (t for s in items for t in _SPLIT.split(s) if t):
         negative = token.startswith("-")
         path = token[1:] if negative else token
-        if not _PATH.fullmatch(path):
-            raise Invalid(f'select: "{token}" is not a field name', code="INVALID_SELECT",
-                          field="select")
-        if negative and path in _ALWAYS:
-            continue   # always returned
+        if not _PATH.fullmatch(path) or (negative and path in _ALWAYS):
+            continue   # no field, or one always returned
         (exclude if negative else include).append(path)
-    if include and exclude:
-        raise Invalid(f"select cannot mix fields ({' '.join(include)}) and exclusions "
-                      f"(-{' -'.join(exclude)})", code="INVALID_SELECT", field="select")
     if not include and not exclude:
         return None
-    return Projection(include or exclude, bool(include))
+    return Projection(include, exclude)
 
 
 # ---- populate and JSON parameters ---------------------------------------------------------
@@ -616,27 +618,25 @@ _POPULATE_KEY = re.compile(r"populate(?:\[\d*\])*(?:\[path\])?")
 
 
 def _populate_names(value, key: str, out: list) -> None:
+    """Field names from one populate value; what names no field is ignored (as unknown
+    names are)."""
     if isinstance(value, str):
         text = value.strip()
         if text.startswith(("[", "{")):   # axios sends objects and arrays JSON-encoded
-            _populate_names(parse_json_param(key, text), key, out)
+            try:
+                decoded = loads(text, key)
+            except Invalid:
+                return
+            _populate_names(decoded, key, out)
             return
         for token in _SPLIT.split(text):
-            if not token:
-                continue
-            if not _PATH.fullmatch(token):
-                raise Invalid(f'{key}: "{token}" is not a field name', code="INVALID_POPULATE",
-                              field="populate")
-            if token not in out:
+            if token and _PATH.fullmatch(token) and token not in out:
                 out.append(token)
     elif isinstance(value, dict):
         _populate_names(value.get("path"), key, out)
     elif isinstance(value, list):
         for item in value:
             _populate_names(item, key, out)
-    elif value is not None:
-        raise Invalid(f"{key}: expected field names, got {_show(value)}", code="INVALID_POPULATE",
-                      field="populate")
 
 
 def parse_populate(args) -> list[str]:

@@ -483,20 +483,21 @@ class World:
 
     def polygon(self, model: str, element_id, access: Access = ALL_ACCESS) -> dict:
         """The GeoJSON polygon a ``within`` filter names by ``{model, id}`` (the domain's
-        ``polygons``: model -> (route, field)). A reference that cannot be used — unknown
-        model, missing or inaccessible element, no polygon — makes the filter invalid (400),
-        as a malformed polygon would."""
+        ``polygons``: model -> (route, field)). An unknown model is malformed (400); an
+        element that does not exist or has no polygon breaks a rule (422); one in a project
+        the key cannot access is forbidden (403)."""
         route, field_name = self.domain.polygons.get(model, (None, None))
         if route is None:
             raise Invalid(f"'within' model {model!r} is not one of "
                           f"{', '.join(self.domain.polygons)}", "INVALID_FILTER", "filter")
         try:
             polygon = self.get(route, element_id, access).get(field_name)
-        except (NotFound, Forbidden) as exc:
-            raise Invalid(f"'within' references {model} {element_id!r}: {exc.message}",
-                          "INVALID_FILTER", "filter") from None
+        except NotFound as exc:
+            raise RuleViolation(f"'within' references {model} {element_id!r}: {exc.message}",
+                                "REFERENCE_NOT_FOUND", "filter") from None
         if not polygon:
-            raise Invalid(f"{model} {element_id} has no {field_name}", "INVALID_FILTER", "filter")
+            raise RuleViolation(f"'within' references {model} {element_id}, which has no "
+                                f"{field_name}", "NO_POLYGON", "filter")
         return polygon
 
     def check_invariants(self) -> None:

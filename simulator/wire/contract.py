@@ -190,7 +190,7 @@ def _request_schemas(document: dict):
     JSON-valued query parameter reaches, following ``$ref``s."""
     roots = []
     for item in document.get("paths", {}).values():
-        for method, operation in item.items():
+        for operation in item.values():
             if not isinstance(operation, dict):
                 continue
             body = _resolve(operation.get("requestBody") or {}, document)

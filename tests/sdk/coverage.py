@@ -54,8 +54,7 @@ class Proxy:
 def _classes(source: str) -> dict[str, Proxy]:
     """Every class of the bundle: its base, its ``_route``-like getters, its methods' calls."""
     found = {}
-    starts = list(CLASS.finditer(source))
-    for i, match in enumerate(starts):
+    for match in CLASS.finditer(source):
         end = source.find("\n};", match.end())
         body = source[match.end():end]
         proxy = Proxy(match.group(1), match.group(2))
