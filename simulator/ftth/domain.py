@@ -68,18 +68,41 @@ def splitter_types() -> list[dict]:
     return types
 
 
+DEFAULT_BOX_TEMPLATE = "589de1d126324a2564a6c4d0"     # OZmap's own default box template id
+ABNT_COLOURS = ["verde", "amarelo", "branco", "azul", "vermelho", "violeta", "marrom", "rosa",
+                "preto", "cinza", "laranja", "aqua"]
+
+
+def _level(names):
+    return [{"id": i + 1, "name": n, "translated_name": n} for i, n in enumerate(names)]
+
+
+HIERARCHY_LEVELS = {"boxes": _level(["POP", "CE", "CTO"]),
+                    "cables": _level(["PRIMÁRIO", "SECUNDÁRIO", "DROP"]),
+                    "pops": _level(["POP"]), "towers": _level(["Torre"])}
+
+# What a new tenant has before any network: a value ("route", "name or code") stands for the
+# id of that shipped document, created earlier in this order.
 SHIPPED_TYPES = {
+    "system-configs": [{"hierarchyLevels": HIERARCHY_LEVELS}],
+    "roles": [{"name": "Administrador", "actions": [], "defaultDropSize": None,
+               "defaultRadius": None}],
+    "box-templates": [{"id": DEFAULT_BOX_TEMPLATE, "name": "Padrão",
+                       "description": "modelo de caixa padrão", "structure": {}, "positions": {},
+                       "topology": {}}],
+    "fiber-profiles": [{"name": "ABNT", "fibers": [{"color": c} for c in ABNT_COLOURS],
+                        "tubes": [{"color": c} for c in ABNT_COLOURS]}],
     "box-types": [
         {"code": "CTO", "prefix": "CTO-", "default_level": 3, "description": "Caixa de atendimento"},
         {"code": "CEO", "prefix": "CEO-", "default_level": 2, "description": "Caixa de emenda"},
     ],
     "splitter-types": splitter_types(),
-    "cable-types": [
+    "cable-types": [{**cable_type, "fiberProfile": ("fiber-profiles", "ABNT")} for cable_type in (
         {"code": "AS80 12F", "fiberNumber": 12, "looseNumber": 1, "base_loss": 0.35},
         {"code": "AS80 6L12F", "fiberNumber": 72, "looseNumber": 6, "base_loss": 0.35},
         {"code": "AS80 2L6F", "fiberNumber": 12, "looseNumber": 2, "base_loss": 0.35},
         {"code": "DROP 1F", "fiberNumber": 1, "looseNumber": 1, "base_loss": 0.35},
-    ],
+    )],
     "pole-types": [{"name": "Poste de concreto", "prefix": "P_"},
                    {"name": "Poste de terceiros", "prefix": "PT_", "viabilityAllowed": False}],
     "pop-types": [{"code": "POP", "prefix": "POP-", "hierarchyLevel": 1}],
@@ -94,6 +117,14 @@ SHIPPED_TYPES = {
     "pendency-types": [{"name": "Ajuste de rede", "color": "#ffdd00"},
                        {"name": "Manutenção de cliente", "color": "#ff5500"}],
     "colors": [{"name": "Azul", "color": "#3388FF"}, {"name": "Laranja", "color": "#FFA500"}],
+    "dio-types": [{"code": "DIO 24", "ratio": 24, "tray_number": 2, "loss": 0.5}],
+    "switch-types": [{"code": "Switch 24P", "ratio": 24, "isDrop": False, "manageable": True,
+                      "size": 1}],
+    "shelf-types": [{"code": "Rack 19\" 44U", "prefix": "RACK ", "size": 44}],
+    "duct-types": [{"code": "Duto PEAD 40mm"}],
+    "junction-box-types": [{"code": "Caixa subterrânea", "prefix": "CS-", "color": "#795548",
+                            "systemDefault": True}],
+    "region-types": [{"name": "Bairro", "color": "3388FF"}],
 }
 
 
@@ -109,9 +140,19 @@ def new_world(tenant: str = "default", seed: int = 0, clock: Clock | None = None
             "apiKey": api_key, "role": None, "phone": None, "observation": None, "locale": "pt-BR",
             "browserData": None})
         world.user["creatorData"] = world.creator()
+        # the catalogue draws ids from the RNG: put its state back after it, so that what is
+        # built on a new world (a generated network) does not change when the catalogue grows
+        state = world.rng.getstate()
+        shipped = {}
         for route, items in SHIPPED_TYPES.items():
             for item in items:
-                world.create(route, dict(item))
+                body = {k: shipped[v] if isinstance(v, tuple) else v for k, v in item.items()}
+                doc = (world.insert(route, {**world.resources[route].fresh_defaults(), **body})
+                       if "id" in body else world.create(route, body))   # OZmap's own fixed id
+                shipped[(route, doc.get("name") or doc.get("code"))] = doc["id"]
+        world.set_fields("users", world.user, {"role": shipped[("roles", "Administrador")]},
+                         touch=False)
+        world.rng.setstate(state)
     return world
 
 
@@ -120,10 +161,10 @@ def frozen_clock(at: str = "2025-06-02T12:00:00.000Z") -> Clock:
 
 
 def system_config(world) -> dict:
-    """The tenant's system configuration: the hierarchy levels of boxes, cables, POPs, towers."""
-    def level(names):
-        return [{"id": i + 1, "name": n, "translated_name": n} for i, n in enumerate(names)]
-    return {"id": "000000000000000000000001",
-            "hierarchyLevels": {"boxes": level(["POP", "CE", "CTO"]),
-                                "cables": level(["PRIMÁRIO", "SECUNDÁRIO", "DROP"]),
-                                "pops": level(["POP"]), "towers": level(["Torre"])}}
+    """The tenant's system configuration (``GET /system-configs``): its one document, rendered —
+    the hierarchy levels of boxes, cables, POPs and towers (the shipped levels for a world
+    saved before system configurations were stored)."""
+    stored = next(iter(world.docs["system-configs"].values()), None)
+    if stored is None:
+        return {"hierarchyLevels": HIERARCHY_LEVELS}
+    return world.render("system-configs", stored)

@@ -50,7 +50,7 @@ def _cable_body(api, project):
 
 
 def _user_body(api, project):
-    role = "5" * 24                                 # roles are not modelled: any ObjectId
+    role = type_id(api, "roles", "Administrador")   # every tenant ships this role
     return {"username": "tecnico.joao", "name": "João Técnico", "email": "joao@example.com",
             "password": "s3cret-Senha", "resources": ["API"], "role": role,
             "projects": [{"project": project["id"], "role": role, "fromGroup": False}],
@@ -73,10 +73,9 @@ ROUND_TRIPS = {
     "pole-types": dict(body=lambda api, p: {"name": "Madeira"}, key="name",
                        patch={"viabilityAllowed": False},
                        adds={"prefix": "P_", "viabilityAllowed": True}),
-    # building-types and cable-types: `default_template` / `fiberProfile` name collections the
-    # simulator does not model, so they have no reference it could check
     "building-types": dict(body=lambda api, p: {"code": "Edifício comercial", "prefix": "EC "},
-                           key="code", patch={"description": "salas comerciais"}),
+                           key="code", patch={"description": "salas comerciais"},
+                           bad_ref=("default_template", MISSING)),
     "buildings": dict(
         body=lambda api, p: {"project": p["id"], "coords": FLORIPA, "name": "Ed. Atlântico",
                              "buildingType": type_id(api, "building-types", "Edifício residencial")},
@@ -92,16 +91,47 @@ ROUND_TRIPS = {
         bad_ref=("project", MISSING)),
     "cable-types": dict(
         body=lambda api, p: {"code": "AS80 24F", "fiberNumber": 24, "looseNumber": 2,
-                             "base_loss": 0.3},
-        key="code", patch={"description": "autossustentado 24 fibras", "base_loss": 0.25}),
+                             "base_loss": 0.3, "fiberProfile": type_id(api, "fiber-profiles", "ABNT")},
+        key="code", patch={"description": "autossustentado 24 fibras", "base_loss": 0.25},
+        bad_ref=("fiberProfile", MISSING)),
     "cables": dict(body=_cable_body, key="name",
                    patch={"name": "CB-02", "observation": "lançado em 2025", "implanted": False},
                    bad_ref=("cableType", MISSING),
                    adds={"kind": "Cable", "fiberNumber": 12, "looseNumber": 1, "tags": []}),
+    # types and access (SDK 1.1.8 families): field names, required fields and defaults of the SDK
+    "box-templates": dict(body=lambda api, p: {"name": "CTO 16", "structure": {}, "positions": {},
+                                               "topology": {}},
+                          key="name", patch={"description": "dois splitters 1x8"},
+                          adds={"kind": "BoxTemplate", "description": None}),
+    "fiber-profiles": dict(body=lambda api, p: {"name": "EIA-598", "fibers": [{"color": "azul"}],
+                                                "tubes": [{"color": "azul"}]},
+                           key="name", patch={"defaultFiberColor": "black"},
+                           adds={"defaultFiberColor": "white", "defaultTubeColor": "white"}),
+    "dio-types": dict(body=lambda api, p: {"code": "DIO 48", "ratio": 48, "tray_number": 4},
+                      key="code", patch={"loss": 0.4, "description": "4 bandejas"},
+                      adds={"prefix": "DIO ", "size": 0, "input_label": "IN"}),
+    "switch-types": dict(body=lambda api, p: {"code": "SW 8", "ratio": 8, "isDrop": False},
+                         key="code", patch={"manageable": True}, adds={"manageable": False, "size": 0}),
+    "shelf-types": dict(body=lambda api, p: {"code": "Rack 12U", "size": 12}, key="code",
+                        patch={"brand": "Furukawa"}, adds={"brand": "-", "mold": "-", "description": "-"}),
+    "duct-types": dict(body=lambda api, p: {"code": "Duto 40", "subDucts": [
+                           {"ductType": type_id(api, "duct-types", "Duto PEAD 40mm")}]},
+                       key="code", patch={"brand": "Tigre"},
+                       bad_ref=("subDucts", [{"ductType": MISSING}]),
+                       adds={"config": {"regular": {"color": "#000000", "weight": 10},
+                                        "notImplanted": {"color": "#606060A5", "weight": 10}}}),
+    "junction-box-types": dict(body=lambda api, p: {"code": "R2", "prefix": "R2-", "color": "#607D8B"},
+                               key="code", patch={"color": "#455A64"}, adds={"systemDefault": False}),
+    "region-types": dict(body=lambda api, p: {"name": "Expansão", "color": "FF9800"}, key="name",
+                         patch={"lineWidth": 2}, adds={"borderColor": "FF9800", "lineWidth": 3.5}),
+    "roles": dict(body=lambda api, p: {"name": "Técnico", "actions": ["property.read"]}, key="name",
+                  patch={"defaultRadius": 200}, adds={"defaultDropSize": None}),
+    "project-groups": dict(body=lambda api, p: {"name": "Norte", "projects": [{"project": p["id"]}]},
+                           key="name", patch={"name": "Norte II"},
+                           bad_ref=("projects", [{"project": MISSING}]), adds={"hasLogo": False}),
     "users": dict(body=_user_body, key="username",
                   patch={"name": "João da Silva", "phone": "+55 48 99999-0000"},
-                  bad_ref=("projects", [{"project": MISSING, "role": "5" * 24,
-                                         "fromGroup": False}]),
+                  bad_ref=("role", MISSING),
                   hidden=("password",), adds={"kind": "User", "allUsers": False,
                                               "email_confirmed": False}),
 }

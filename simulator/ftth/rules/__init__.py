@@ -4,7 +4,10 @@
   buildings, POPs, poles with their adjacency);
 * ``equipment`` — OLT → slots → PONs;
 * ``network`` — splitters, connectors, fusions and cables;
-* ``clients`` — properties and FTTH clients.
+* ``clients`` — properties and FTTH clients;
+* ``access`` — roles and project groups, and the references users hold to them;
+* ``areas`` — regions and their types;
+* ``paths`` — the passive plant cables follow (duct types).
 
 A new resource with rules of its own gets a class in its family's module and an entry in
 ``RULES``; one with only the generic rules needs nothing here.
@@ -13,10 +16,13 @@ from __future__ import annotations
 
 from ...core.rules import Rules
 from ..catalogue import RESOURCES
+from .access import ProjectGroups, Roles
+from .areas import RegionTypes
 from .clients import FtthClients, Properties
 from .equipment import Olts, Pons, Slots
 from .inventory import Boxes, Buildings, CableTypes, OltTypes, Pops, Poles, Projects, Users
 from .network import Cables, Connectors, Fusions, Splitters
+from .paths import DuctTypes
 
 RULES: dict[str, Rules] = {route: Rules() for route in RESOURCES}
 RULES.update({
@@ -27,4 +33,6 @@ RULES.update({
     "splitters": Splitters(), "connectors": Connectors(), "fusions": Fusions(),
     "cables": Cables(),
     "properties": Properties(), "ftth-clients": FtthClients(),
+    "roles": Roles(), "project-groups": ProjectGroups(), "region-types": RegionTypes(),
+    "duct-types": DuctTypes(),
 })

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...core.errors import RuleViolation
 from ...core.rules import Rules
+from .access import check_memberships
 
 
 class Named(Rules):
@@ -87,10 +88,23 @@ class Projects(Rules):
     def prepare_update(self, world, resource, doc, patch):
         self._mirror(world, patch, doc)
 
+    def before_delete(self, world, resource, doc):
+        """Users and project groups list projects inside their items: those hold it too."""
+        for route, what in (("users", "user"), ("project-groups", "project group")):
+            holder = next((d["id"] for d in world.docs[route].values()
+                           if any(isinstance(i, dict) and i.get("project") == doc["id"]
+                                  for i in d.get("projects") or ())), None)
+            if holder:
+                raise RuleViolation(f"Project {doc['id']} is still listed by {what} {holder} "
+                                    "('projects[].project'); remove it there first",
+                                    "ELEMENT_IN_USE", "projects")
+        super().before_delete(world, resource, doc)
+
 
 class Users(Rules):
-    """Usernames are unique; ``projects[].project`` must exist; the key's own API user cannot
-    be deleted; passwords never leave (``Resource.hidden``)."""
+    """Usernames are unique; ``projects[]`` and ``projectGroups[]`` name existing projects, roles
+    and groups; the key's own API user cannot be deleted; passwords never leave
+    (``Resource.hidden``)."""
 
     @staticmethod
     def _check(world, values: dict, own_id: str | None = None) -> None:
@@ -98,9 +112,7 @@ class Users(Rules):
         if values.get("username") and holders:
             raise RuleViolation(f"username {values['username']!r} is already taken",
                                 "DUPLICATE_USERNAME", "username")
-        for i, item in enumerate(values.get("projects") or ()):
-            if isinstance(item, dict) and item.get("project") is not None:
-                world.check_ref(f"projects[{i}].project", item["project"], ("projects",), None)
+        check_memberships(world, values)
 
     def prepare_create(self, world, resource, body, access):
         self._check(world, body)

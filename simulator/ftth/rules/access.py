@@ -1,0 +1,92 @@
+"""Rules of who may see what: roles and project groups, and the references users and projects
+hold to them. (What a role or a group *permits* is the permission model's business; these
+rules keep the references sound.)
+
+* A user names a ``role``, a ``role`` per project in ``projects[]`` and its groups in
+  ``projectGroups[].group``: all must exist.
+* A project group lists ``projects[].project`` (must exist). ``users`` on a create or an
+  update is an instruction, never stored: the listed users are the group's members — each
+  gets ``{group}`` in its ``projectGroups``, and an update removes it from users not listed.
+* Deleting a role in use is refused; deleting a group removes it from its members.
+"""
+from __future__ import annotations
+
+from ...core.errors import Invalid, RuleViolation
+from ...core.rules import Rules
+
+
+def check_memberships(world, values: dict) -> None:
+    """The nested references of a user: ``projects[].project``/``.role``, ``projectGroups[].group``."""
+    for i, item in enumerate(values.get("projects") or ()):
+        if isinstance(item, dict):
+            for field, route in (("project", "projects"), ("role", "roles")):
+                if item.get(field) is not None:
+                    world.check_ref(f"projects[{i}].{field}", item[field], (route,), None)
+    for i, item in enumerate(values.get("projectGroups") or ()):
+        if isinstance(item, dict) and item.get("group") is not None:
+            world.check_ref(f"projectGroups[{i}].group", item["group"], ("project-groups",), None)
+
+
+def _holders(world, field: str, key: str, value: str) -> list[str]:
+    """Ids of the users whose ``field`` list holds an item with ``key`` equal to ``value``."""
+    return sorted(u["id"] for u in world.docs["users"].values()
+                  if any(isinstance(i, dict) and i.get(key) == value for i in u.get(field) or ()))
+
+
+class Roles(Rules):
+    def before_delete(self, world, resource, doc):
+        users = _holders(world, "projects", "role", doc["id"])
+        if users:
+            raise RuleViolation(f"role {doc['id']} is the role of user {users[0]} in one of its "
+                                "projects ('projects[].role'); change that first",
+                                "ELEMENT_IN_USE", "projects")
+        super().before_delete(world, resource, doc)
+
+
+class ProjectGroups(Rules):
+    @staticmethod
+    def _members(world, values: dict):
+        users = values.pop("users", None)
+        if users is None:
+            return None
+        if not isinstance(users, list):
+            raise Invalid("'users' must be an array of user ids", "INVALID_FIELD", "users")
+        for i, user_id in enumerate(users):
+            world.check_ref(f"users[{i}]", user_id, ("users",), None)
+        return set(users)
+
+    @staticmethod
+    def _check(world, values: dict) -> None:
+        for i, item in enumerate(values.get("projects") or ()):
+            if isinstance(item, dict) and item.get("project") is not None:
+                world.check_ref(f"projects[{i}].project", item["project"], ("projects",), None)
+
+    @staticmethod
+    def _join(world, group_id: str, members: set | None) -> None:
+        """Make ``members`` exactly the users holding ``{group: group_id}``."""
+        if members is None:
+            return
+        for user in list(world.docs["users"].values()):
+            groups = user.get("projectGroups") or []
+            has = any(isinstance(g, dict) and g.get("group") == group_id for g in groups)
+            if user["id"] in members and not has:
+                world.set_fields("users", user, {"projectGroups": groups + [{"group": group_id}]})
+            elif user["id"] not in members and has:
+                world.set_fields("users", user, {"projectGroups": [
+                    g for g in groups if not (isinstance(g, dict) and g.get("group") == group_id)]})
+
+    def create(self, world, resource, body, access):
+        members = self._members(world, body := dict(body))
+        self._check(world, body)
+        doc = super().create(world, resource, body, access)
+        self._join(world, doc["id"], members)
+        return doc
+
+    def update(self, world, resource, doc, patch, access):
+        members = self._members(world, patch := dict(patch))
+        self._check(world, patch)
+        super().update(world, resource, doc, patch, access)
+        self._join(world, doc["id"], members)
+
+    def before_delete(self, world, resource, doc):
+        self._join(world, doc["id"], set())
