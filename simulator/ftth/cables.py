@@ -1,17 +1,20 @@
-"""Cables: their fibres, their measured path, the boxes that list them; pole adjacency.
+"""Cables: their fibres, their measured path, the boxes that list them; adjacency of the
+base points (poles, points, junction boxes) paths go through.
 
 A cable owns ``fiberNumber`` fibres (``parent`` = the cable); its ``ground_length`` is the
-straight spherical segments box A → poles → box B, ``length`` adds each pole's ``reserve``
-slack, ``loss`` = length/1000 × its type's ``base_loss`` (dB/km). The boxes, buildings and
-POPs at its ends list it in ``cables``.
+straight spherical segments box A → path points → box B, ``length`` adds each point's
+``reserve`` slack, ``loss`` = length/1000 × its type's ``base_loss`` (dB/km). The boxes,
+buildings, POPs and cable stubs at its ends list it in ``cables``. A path item sent as a
+position (``{lat, lng}``) becomes a new point; an end left ``null`` on a cable with a path is a
+loose end: a cable stub at the nearest point of the path (docs/box-internals.md).
 """
 from __future__ import annotations
 
 import heapq
 
 from ..core import geo
-from ..core.errors import Invalid, RuleViolation
-from .catalogue import BASE_BOXES, BOX_LIKE, RESOURCES
+from ..core.errors import Invalid
+from .catalogue import BASE_BOXES, BASE_POINTS, BOX_LIKE, RESOURCES
 from .wiring import unplug
 
 
@@ -25,19 +28,30 @@ def cable_type_loss(world, cable: dict) -> float:
     return length_loss(cable.get("length"), world.docs["cable-types"].get(cable.get("cableType")) or {})
 
 
+def base_point(world, point_id) -> dict | None:
+    """The pole, point or junction box with this id (poles first: most paths are on poles)."""
+    docs = world.docs
+    return docs["poles"].get(point_id) or docs["points"].get(point_id) or \
+        docs["junction-boxes"].get(point_id)
+
+
 def normalise_poles(world, poles, field: str = "poles") -> list[dict]:
-    """Path items as ``{id, reserve}`` (plain ids accepted); every pole must exist."""
+    """Path items as ``{id, reserve}``: a plain id or ``{id, reserve?, from?, into?}`` names an
+    existing pole, point or junction box; ``{lat, lng}`` creates a point there."""
     if not isinstance(poles, list):
-        raise Invalid(f"'{field}' must be an array of poles", "INVALID_FIELD", field)
+        raise Invalid(f"'{field}' must be an array of points", "INVALID_FIELD", field)
     out = []
     for i, item in enumerate(poles):
         where = f"{field}[{i}]"
         if isinstance(item, str):
             item = {"id": item}
+        if isinstance(item, dict) and "id" not in item and {"lat", "lng"} <= set(item):
+            coords = geo.validate_coords([item["lng"], item["lat"]], where)
+            item = {"id": world.create("points", {"coords": coords})["id"]}
         if not isinstance(item, dict) or "id" not in item:
-            raise RuleViolation(f"'{where}' must name an existing pole by id (creating points "
-                                "from lat/lng is not supported)", "POINT_NOT_SUPPORTED", where)
-        world.check_ref(f"{where}.id", item["id"], ("poles",), None)
+            raise Invalid(f"'{where}' must be {{id}} of an existing point or {{lat, lng}} of a "
+                          "new one", "INVALID_FIELD", where)
+        world.check_ref(f"{where}.id", item["id"], BASE_POINTS, None)
         reserve = item.get("reserve") or 0
         if isinstance(reserve, bool) or not isinstance(reserve, (int, float)) or reserve < 0:
             raise Invalid(f"'{where}.reserve' must be a number of metres >= 0", "INVALID_FIELD",
@@ -60,7 +74,7 @@ def measure(world, end_a: dict | None, poles: list[dict], end_b: dict | None,
 def route_points(world, end_a: dict | None, poles: list[dict], end_b: dict | None) -> list:
     """The [lng, lat] points of a cable's route: end A, its poles, end B (known ones only)."""
     points = [end.get("coords") for end in (end_a,) if end]
-    points += [(world.docs["poles"].get(p["id"]) or {}).get("coords") for p in poles]
+    points += [(base_point(world, p["id"]) or {}).get("coords") for p in poles]
     points += [end.get("coords") for end in (end_b,) if end]
     return [p for p in points if p]
 
@@ -100,24 +114,45 @@ def remove_cable(world, cable: dict) -> None:
     world.remove("cables", cable["id"])
 
 
+LINKED = BASE_BOXES + ("cable-stubs",)
+
+
 def link(world, end_id, cable_id: str, add: bool) -> None:
-    """List (or unlist) a cable on the box, building or POP at one of its ends (a property's
-    ``cables`` is derived from its drop)."""
-    route, end = world.lookup(BASE_BOXES, end_id) if end_id else (None, None)
+    """List (or unlist) a cable on the box, building, POP or stub at one of its ends (a
+    property's ``cables`` is derived from its drop). A stub no cable ends at any more goes."""
+    route, end = world.lookup(LINKED, end_id) if end_id else (None, None)
     if end is None:
         return
     cables = [c for c in end.get("cables") or () if c != cable_id] + ([cable_id] if add else [])
-    world.set_fields(route, end, {"cables": cables}, touch=False)
+    if route == "cable-stubs" and not cables:
+        world.remove(route, end["id"])
+    else:
+        world.set_fields(route, end, {"cables": cables}, touch=False)
+
+
+def loose_end(world, project: str, poles: list[dict], end: str) -> str | None:
+    """A new cable stub for a cable end left ``null``: at the path's first point (end A) or
+    last (end B), in the cable's project; None when the path has no point to put it on."""
+    if not poles:
+        return None
+    point = base_point(world, poles[0 if end == "boxA" else -1]["id"])
+    if point is None or not point.get("coords"):
+        return None
+    stub = world.insert("cable-stubs", {
+        **RESOURCES["cable-stubs"].fresh_defaults(), "project": project,
+        "coords": list(point["coords"]), "pole": point["id"],
+        "name": f"Ponta de cabo {len(world.docs['cable-stubs']) + 1}"})
+    return stub["id"]
 
 
 # ---- pole adjacency ---------------------------------------------------------------------
 
 def pole_distances(world, start: str, limit: float | None = None, target: str | None = None):
-    """Dijkstra along pole adjacencies: ({pole: metres from start}, {pole: previous pole}).
+    """Dijkstra along the adjacencies of poles, points and junction boxes: ({point: metres
+    from start}, {point: previous point}).
 
     Stops at ``target`` when given; poles farther than ``limit`` metres are not expanded.
     """
-    poles = world.docs["poles"]
     dist, prev, queue, done = {start: 0.0}, {}, [(0.0, start)], set()
     while queue:
         d, pole_id = heapq.heappop(queue)
@@ -126,9 +161,10 @@ def pole_distances(world, start: str, limit: float | None = None, target: str | 
         done.add(pole_id)
         if pole_id == target:
             break
-        here = poles[pole_id]["coords"]
-        for other in poles[pole_id].get("adjacents") or ():
-            there = poles.get(other, {}).get("coords")
+        point = base_point(world, pole_id)
+        here = point["coords"]
+        for other in point.get("adjacents") or ():
+            there = (base_point(world, other) or {}).get("coords")
             if not there or other in done:
                 continue
             nd = d + geo.distance_m(here[0], here[1], there[0], there[1])

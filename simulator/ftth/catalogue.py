@@ -15,7 +15,8 @@ from ..core.resource import Resource, View
 
 # groups of collections, named once
 BASE_BOXES = ("boxes", "buildings", "pops")           # what holds equipment and cable ends
-BOX_LIKE = BASE_BOXES + ("properties",)               # what a cable may end at
+BOX_LIKE = BASE_BOXES + ("properties", "cable-stubs")  # what a cable may end at (``base-boxes``)
+BASE_POINTS = ("poles", "points", "junction-boxes")   # what paths and adjacencies go through
 HOLDERS = ("boxes", "buildings")                      # where clients are served from
 WIRED = ("splitters", "connectors", "fusions", "pons")  # what holds fibres (``connectables``)
 
@@ -61,7 +62,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
                             "not_implanted": {"fillColor": "#FFA500A6"},
                             "draft": {"fillColor": "#FFA500A6"}}}),
     _r("boxes", "Box", point=True, tag_type="box", indexes=("project", "pole"),
-       refs={"project": ("projects",), "boxType": ("box-types",), "pole": ("poles",),
+       refs={"project": ("projects",), "boxType": ("box-types",), "pole": BASE_POINTS,
              "color": ("colors",), "fill_color": ("colors",), "template": ("box-templates",)},
        list_refs={"tags": ("tags",)}, immutable=("project", "template", "max_distance"),
        defaults={"draft": False, "certified": False, "shared": False, "default_reserve": 0,
@@ -83,7 +84,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
                  "config": {"implanted": {"color": "#08641CFF"},
                             "not_implanted": {"color": "#FFA500A6"}}}),
     _r("buildings", "Building", point=True, tag_type="building", indexes=("project",),
-       refs={"project": ("projects",), "buildingType": ("building-types",), "pole": ("poles",),
+       refs={"project": ("projects",), "buildingType": ("building-types",), "pole": BASE_POINTS,
              "color": ("colors",), "template": ("box-templates",)},
        list_refs={"tags": ("tags",)}, immutable=("project", "template"),
        defaults={"implanted": True, "tags": [], "hasProblem": False, "cables": [], "pole": None,
@@ -95,12 +96,36 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        defaults={"prefix": "P_", "viabilityAllowed": True, "color": "#3388FF", "description": None}),
     _r("poles", "Pole", point=True, project_scoped=False, tag_type="pole",
        refs={"poleType": ("pole-types",), "color": ("colors",)},
-       list_refs={"adjacents": ("poles",), "tags": ("tags",)},
+       list_refs={"adjacents": BASE_POINTS, "tags": ("tags",)},
        defaults={"usable": True, "adjacents": [], "licensing": {"status": 0, "protocol": None},
                  "address": None, "observation": "", "color": None, "tags": []}),
     _r("fiber-profiles", "FiberProfile", project_scoped=False,
        defaults={"defaultFiberColor": "white", "defaultTubeColor": "white", "fibers": [],
                  "tubes": []}),
+    _r("points", "Point", point=True, project_scoped=False,
+       list_refs={"adjacents": BASE_POINTS, "tags": ("tags",)},
+       defaults={"adjacents": [], "tags": []}),
+    _r("junction-boxes", "JunctionBox", point=True, tag_type="junctionBox", indexes=("project",),
+       refs={"project": ("projects",), "junctionBoxType": ("junction-box-types",),
+             "color": ("colors",)},
+       list_refs={"adjacents": BASE_POINTS, "tags": ("tags",)}, immutable=("project", "typeColor"),
+       defaults={"observation": None, "address": None, "implanted": False, "color": None,
+                 "shared": False, "adjacents": [], "tags": []}),
+    _r("ducts", "Duct", tag_type="duct", indexes=("parent",),
+       refs={"project": ("projects",), "ductType": ("duct-types",), "color": ("colors",),
+             "edgeA": BASE_POINTS, "edgeB": BASE_POINTS, "parent": ("ducts",),
+             "immediateParent": ("ducts",)},
+       list_refs={"points": BASE_POINTS, "tags": ("tags",)},
+       immutable=("project", "length", "index", "typeColor", "parent", "immediateParent"),
+       defaults={"observation": None, "implanted": True, "color": None, "shared": False,
+                 "parent": None, "immediateParent": None, "points": [], "tags": []}),
+    _r("regions", "Region", project_scoped=False, tag_type="region",
+       refs={"regionType": ("region-types",)}, list_refs={"projects": ("projects",), "tags": ("tags",)},
+       defaults={"name": None, "observation": None, "color": None, "borderColor": None,
+                 "tags": [], "projects": []}),
+    _r("cable-stubs", "CableStub", point=True, indexes=("project",), operations=(),
+       refs={"project": ("projects",), "pole": BASE_POINTS}, list_refs={"tags": ("tags",)},
+       defaults={"name": None, "observation": None, "pole": None, "cables": [], "tags": []}),
     _r("cable-types", "CableType", project_scoped=False, refs={"fiberProfile": ("fiber-profiles",)},
        defaults={"fiberNumber": 12, "looseNumber": 1, "base_loss": 0.35, "fiberProfile": None,
                  "description": None,
@@ -131,7 +156,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        defaults={"hierarchyLevel": 1, "prefix": "POP ", "description": None,
                  "color": {"implanted": "#3388FF", "notImplanted": "#FFA500", "draft": "#FFA500"}}),
     _r("pops", "Pop", point=True, tag_type="pop", indexes=("project",),
-       refs={"project": ("projects",), "popType": ("pop-types",), "pole": ("poles",)},
+       refs={"project": ("projects",), "popType": ("pop-types",), "pole": BASE_POINTS},
        list_refs={"tags": ("tags",)}, immutable=("project",),
        defaults={"draft": False, "shared": False, "certified": False, "name": None,
                  "observation": None, "address": None, "pole": None, "structureOrder": [],
@@ -157,7 +182,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
                  "isDrop": False}),
     _r("properties", "Property", point=True, tag_type="property",
        indexes=("box", "client", "project", "drop"),
-       refs={"project": ("projects",), "box": ("boxes", "buildings"), "pole": ("poles",),
+       refs={"project": ("projects",), "box": ("boxes", "buildings"), "pole": BASE_POINTS,
              "client": ("ftth-clients",)},
        list_refs={"tags": ("tags",)}, immutable=("project",),
        computed=("connections", "cables", "potencyCalculated"),
@@ -199,9 +224,12 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
 ]}
 
 
-VIEWS = {"drops": View("cables", {"kind": "Drop"}, kind="Drop")}
+VIEWS = {"drops": View("cables", {"kind": "Drop"}, kind="Drop"),
+         "base-boxes": View(BOX_LIKE, kind="BaseBox"),
+         "base-points": View(BASE_POINTS, kind="BasePoint")}
 
 POLYGON_MODELS = {"project": ("projects", "area"),     # `within` by reference: model -> field
+                  "region": ("regions", "polygon"),
                   "horizontalCondominium": ("horizontal-condominiums", "polygon")}
 
 DEFAULT_SETTINGS = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .catalogue import HOLDERS, WIRED
+from .catalogue import BOX_LIKE, WIRED
 from .ports import is_service, serving_entry
 from .wiring import connection, held_fibers
 
@@ -107,13 +107,20 @@ def _cables(world) -> None:
         for end in ("boxA", "boxB"):
             if cable.get(end) is None:
                 continue
-            route, box = world.lookup(HOLDERS + ("pops", "properties"), cable[end])
+            route, box = world.lookup(BOX_LIKE, cable[end])
             listed = [box.get("drop")] if route == "properties" else (box or {}).get("cables")
             if box is None or cable["id"] not in (listed or ()):
                 _fail(f"cable {cable['id']} ends at {cable[end]} ({end}), which does not list it")
         fibers = world.ids_where("fibers", "parent", cable["id"])
         if len(fibers) != cable["fiberNumber"]:
             _fail(f"cable {cable['id']} has {len(fibers)} fibers, fiberNumber {cable['fiberNumber']}")
+    for stub in world.docs["cable-stubs"].values():
+        ending = [c for c in stub.get("cables") or ()
+                  if stub["id"] in ((world.docs["cables"].get(c) or {}).get("boxA"),
+                                    (world.docs["cables"].get(c) or {}).get("boxB"))]
+        if not ending or len(ending) != len(stub.get("cables") or ()):
+            _fail(f"cable stub {stub['id']} lists cables {stub.get('cables')}, of which "
+                  f"{ending} end at it (a stub is a loose end of at least one cable)")
 
 
 def _ledger(world) -> None:

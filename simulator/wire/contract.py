@@ -303,7 +303,7 @@ def _raise_first(errors, where: str, prefix: str = ""):
         extras = sorted(set(best.instance) - set(best.schema.get("properties", {})))
         name = ".".join(p for p in (field if field != where else "", extras[0] if extras else "") if p)
         raise Invalid(f"unknown field '{name}' is not allowed here", "UNKNOWN_FIELD", name)
-    if best.validator == "required":
+    if best.validator in ("required", "dependentRequired"):
         missing = best.message.split("'")[1] if "'" in best.message else ""
         name = ".".join(p for p in (field if field != where else "", missing) if p)
         raise Invalid(f"'{name}' is required", "MISSING_FIELD", name)

@@ -3,9 +3,15 @@ the references they check and the state their writes leave (the generic round tr
 is in ``test_resources.ROUND_TRIPS``)."""
 from __future__ import annotations
 
+import json
+
 from .conftest import type_id
 
 MISSING = "0123456789abcdef01234567"
+
+
+def where(prop: str, op: str, value) -> dict:
+    return {"filter": json.dumps([{"property": prop, "operator": op, "value": value}])}
 
 
 def _user(api, project, **extra):
@@ -96,3 +102,138 @@ def test_the_system_configuration_is_a_document_that_takes_a_patch(api):
     assert after["hierarchyLevels"]["cables"] == config["hierarchyLevels"]["cables"]
     assert after["updatedAt"] >= config["updatedAt"] and after["createdAt"] == config["createdAt"]
     api.ok("PATCH", f"system-configs/{MISSING}", 404, body={"hierarchyLevels": {}})
+
+
+# ---- the map's passive plant: points, junction boxes, ducts, cable paths and ends -------------
+FLORIPA = [-48.548, -27.595]
+
+
+def _box(api, project, **extra):
+    return api.ok("POST", "boxes", 201, body={
+        "project": project["id"], "coords": FLORIPA, "boxType": type_id(api, "box-types", "CTO"),
+        "hierarchyLevel": 3, "implanted": True, **extra})
+
+
+def _cable(api, project, **extra):
+    return api.post("cables", body={
+        "project": project["id"], "cableType": type_id(api, "cable-types", "AS80 12F"),
+        "hierarchyLevel": 2, "implanted": True, **extra})
+
+
+def test_positions_come_as_lat_lng_and_win_over_coords(api, project):
+    box = _box(api, project, coords=[0, 0], lat=-27.6, lng=-48.5)
+    assert box["coords"] == [-48.5, -27.6] and (box["lat"], box["lng"]) == (-27.6, -48.5)
+    without = api.post("boxes", body={"project": project["id"], "lat": -27.61, "lng": -48.51,
+                                      "boxType": type_id(api, "box-types", "CTO"),
+                                      "hierarchyLevel": 3, "implanted": True})
+    assert without.status_code == 201 and without.get_json()["coords"] == [-48.51, -27.61]
+    api.ok("PATCH", f"boxes/{box['id']}", 204, body={"lat": -27.7, "lng": -48.7})
+    assert api.ok("GET", f"boxes/{box['id']}", 200)["coords"] == [-48.7, -27.7]
+    half = api.post("prospects", body={"name": "Lead", "lat": -27.6})
+    assert half.status_code == 400 and half.get_json()["field"] == "lng"
+    lead = api.ok("POST", "prospects", 201, body={"name": "Lead", "lat": -27.6, "lng": -48.6})
+    assert lead["coords"] == [-48.6, -27.6] and "lat" not in lead      # prospects render no lat/lng
+    neither = api.post("boxes", body={"project": project["id"], "hierarchyLevel": 3,
+                                      "boxType": type_id(api, "box-types", "CTO"), "implanted": True})
+    assert neither.status_code == 400
+
+
+def test_a_box_sent_with_coordinates_and_no_pole_gets_its_point(api, project):
+    box = _box(api, project)
+    point = api.ok("GET", f"points/{box['pole']}", 200)
+    assert point["coords"] == box["coords"] and point["kind"] == "Point"
+    listed = api.ok("GET", "base-points", 200, query=where("id", "=", point["id"]))
+    assert [r["kind"] for r in listed["rows"]] == ["Point"]
+    assert api.ok("GET", f"base-points/{point['id']}", 200) == point
+    on_pole = _box(api, project, pole=box["pole"])                # given a pole: none created
+    assert on_pole["pole"] == box["pole"]
+    in_use = api.delete(f"points/{point['id']}")
+    assert in_use.status_code == 422 and in_use.get_json()["code"] == "ELEMENT_IN_USE"
+
+
+def test_adjacency_is_mirrored_across_poles_points_and_junction_boxes(api, project):
+    pole = api.ok("POST", "poles", 201, body={"coords": FLORIPA,
+                                             "poleType": type_id(api, "pole-types", "Poste de concreto")})
+    point = api.ok("POST", "points", 201, body={"coords": [-48.549, -27.595]})
+    api.ok("PATCH", f"poles/{pole['id']}", 204, body={"adjacents": [point["id"]]})
+    assert api.ok("GET", f"points/{point['id']}", 200)["adjacents"] == [pole["id"]]
+    api.ok("DELETE", f"points/{point['id']}", 204)
+    assert api.ok("GET", f"poles/{pole['id']}", 200)["adjacents"] == []
+
+
+def test_a_cable_path_creates_points_and_inline_boxes(api, project):
+    a = _box(api, project, name="CEO-A")
+    pole = api.ok("POST", "points", 201, body={"coords": [-48.5487, -27.5957]})
+    response = _cable(api, project, boxA=a["id"], poles=[
+        {"lat": -27.5955, "lng": -48.5485}, {"id": pole["id"], "reserve": 10},
+        {"lat": -27.596, "lng": -48.549}],
+        boxB={"boxType": type_id(api, "box-types", "CTO"), "hierarchyLevel": 3, "implanted": True,
+              "name": "CTO-NOVA"})
+    assert response.status_code == 201, response.get_json()
+    cable = response.get_json()
+    first, _, last = (api.ok("GET", f"points/{p['id']}", 200) for p in cable["poles"])
+    assert first["coords"] == [-48.5485, -27.5955] and cable["poles"][1] == {"id": pole["id"],
+                                                                              "reserve": 10}
+    new_box = api.ok("GET", f"boxes/{cable['boxB']}", 200)
+    assert new_box["name"] == "CTO-NOVA" and new_box["project"] == project["id"]
+    assert new_box["coords"] == last["coords"] and new_box["pole"] == last["id"]
+    assert new_box["cables"] == [cable["id"]] and cable["length"] > 10
+    stranded = _cable(api, project, poles=[], boxA={"boxType": type_id(api, "box-types", "CTO"),
+                                                     "hierarchyLevel": 3, "implanted": True})
+    assert stranded.status_code == 422
+    assert stranded.get_json()["code"] == "INLINE_BOX_NEEDS_POSITION"
+
+
+def test_a_loose_end_is_a_cable_stub_until_it_reaches_a_box(api, project):
+    a = _box(api, project, name="CEO-A")
+    cable = _cable(api, project, boxA=a["id"], boxB=None,
+                   poles=[{"lat": -27.5955, "lng": -48.5485}]).get_json()
+    stub = api.ok("GET", f"cable-stubs/{cable['boxB']}", 200)
+    assert stub["kind"] == "CableStub" and stub["cables"] == [cable["id"]]
+    assert stub["pole"] == cable["poles"][0]["id"] and stub["project"] == project["id"]
+    assert api.ok("GET", f"base-boxes/{stub['id']}", 200) == stub
+    kinds = {r["kind"] for r in api.ok("GET", "base-boxes", 200, query={"limit": 0})["rows"]}
+    assert kinds == {"Box", "CableStub"}
+    assert api.request("POST", "cable-stubs", body={}).status_code == 405
+    b = _box(api, project, name="CTO-B", coords=[-48.549, -27.596])
+    api.ok("PATCH", f"cables/{cable['id']}", 204, body={"boxB": b["id"]})
+    api.ok("GET", f"cable-stubs/{stub['id']}", 404)                # its cable left it
+    api.ok("PATCH", f"cables/{cable['id']}", 204, body={"boxB": None})
+    stub = api.ok("GET", "cable-stubs", 200)["rows"][0]
+    api.ok("DELETE", f"cables/{cable['id']}", 204)
+    api.ok("GET", f"cable-stubs/{stub['id']}", 404)
+    assert api.world.check_invariants() is None
+
+
+def test_ducts_are_measured_hold_sub_ducts_and_take_them_along(api, project):
+    kind = type_id(api, "junction-box-types", "Caixa subterrânea")
+    a, b = (api.ok("POST", "junction-boxes", 201, body={
+        "project": project["id"], "coords": coords, "name": name, "junctionBoxType": kind})
+        for name, coords in (("CS-A", FLORIPA), ("CS-B", [-48.549, -27.595])))
+    duct_type = type_id(api, "duct-types", "Duto PEAD 40mm")
+    duct = api.ok("POST", "ducts", 201, body={
+        "project": project["id"], "ductType": duct_type, "edgeA": a["id"], "edgeB": b["id"],
+        "points": [], "tags": [], "subDucts": [{"subDucts": [{}]}, {}]})
+    assert 95 < duct["length"] < 100 and duct["index"] == 1 and "subDucts" not in duct
+    inside = api.ok("GET", "ducts", 200, query=where("parent", "=", duct["id"]))
+    assert inside["total"] == 3
+    assert sorted(r["index"] for r in inside["rows"] if r["immediateParent"] == duct["id"]) == [1, 2]
+    api.ok("DELETE", f"ducts/{duct['id']}", 204)
+    assert api.ok("GET", "ducts", 200)["total"] == 0
+
+
+def test_within_a_region(api, project):
+    square = {"type": "Polygon", "coordinates": [[[-48.549, -27.596], [-48.547, -27.596],
+                                                  [-48.547, -27.594], [-48.549, -27.594],
+                                                  [-48.549, -27.596]]]}
+    region = api.ok("POST", "regions", 201, body={
+        "polygon": square, "regionType": type_id(api, "region-types", "Bairro"), "tags": [],
+        "projects": [project["id"]]})
+    inside, outside = _box(api, project), _box(api, project, coords=[-48.6, -27.6])
+    found = api.ok("GET", "boxes", 200,
+                   query=where("coords", "within", {"model": "region", "id": region["id"]}))
+    assert [r["id"] for r in found["rows"]] == [inside["id"]] and outside["id"]
+    bow_tie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    refused = api.post("regions", body={"polygon": bow_tie, "tags": [], "projects": [],
+                                        "regionType": type_id(api, "region-types", "Bairro")})
+    assert refused.status_code == 422 and refused.get_json()["code"] == "INVALID_POLYGON"

@@ -49,6 +49,15 @@ def _cable_body(api, project):
             "name": "CB-01"}
 
 
+def _duct_body(api, project):
+    kind = type_id(api, "junction-box-types", "Caixa subterrânea")
+    a, b = (api.ok("POST", "junction-boxes", 201, body={
+        "project": project["id"], "coords": coords, "name": name, "junctionBoxType": kind})
+        for name, coords in (("CS-A", FLORIPA), ("CS-B", [-48.549, -27.595])))
+    return {"project": project["id"], "ductType": type_id(api, "duct-types", "Duto PEAD 40mm"),
+            "edgeA": a["id"], "edgeB": b["id"], "points": [], "tags": [], "name": "DT-01"}
+
+
 def _user_body(api, project):
     role = type_id(api, "roles", "Administrador")   # every tenant ships this role
     return {"username": "tecnico.joao", "name": "João Técnico", "email": "joao@example.com",
@@ -129,6 +138,26 @@ ROUND_TRIPS = {
     "project-groups": dict(body=lambda api, p: {"name": "Norte", "projects": [{"project": p["id"]}]},
                            key="name", patch={"name": "Norte II"},
                            bad_ref=("projects", [{"project": MISSING}]), adds={"hasLogo": False}),
+    # the map's passive plant and areas
+    "points": dict(body=lambda api, p: {"coords": FLORIPA, "tags": []}, key="coords",
+                   patch={"coords": [-48.549, -27.596], "lat": -27.596, "lng": -48.549},
+                   bad_ref=("tags", [MISSING]),
+                   adds={"kind": "Point", "adjacents": [], "lng": FLORIPA[0], "lat": FLORIPA[1]}),
+    "junction-boxes": dict(
+        body=lambda api, p: {"project": p["id"], "coords": FLORIPA, "name": "CS-01",
+                             "junctionBoxType": type_id(api, "junction-box-types", "Caixa subterrânea")},
+        key="name", patch={"implanted": True, "address": "Rua A"},
+        bad_ref=("junctionBoxType", MISSING),
+        adds={"kind": "JunctionBox", "typeColor": "#795548", "implanted": False, "shared": False}),
+    "ducts": dict(body=lambda api, p: _duct_body(api, p), key="name",
+                  patch={"observation": "com cabo", "implanted": False}, bad_ref=("edgeA", MISSING),
+                  adds={"kind": "Duct", "index": 1, "parent": None,
+                        "typeColor": {"regular": "#000000", "notImplanted": "#606060A5"}}),
+    "regions": dict(body=lambda api, p: {"polygon": SQUARE, "name": "Centro", "tags": [],
+                                         "projects": [p["id"]],
+                                         "regionType": type_id(api, "region-types", "Bairro")},
+                    key="name", patch={"name": "Centro histórico", "color": "FF0000"},
+                    bad_ref=("regionType", MISSING), adds={"kind": "Region", "borderColor": None}),
     "users": dict(body=_user_body, key="username",
                   patch={"name": "João da Silva", "phone": "+55 48 99999-0000"},
                   bad_ref=("role", MISSING),

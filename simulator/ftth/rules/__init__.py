@@ -1,13 +1,14 @@
 """The rules of every FTTH resource, one ``Rules`` per route, grouped by family:
 
 * ``inventory`` — projects, users, types, and the named elements on the map (boxes,
-  buildings, POPs, poles with their adjacency);
+  buildings, POPs);
 * ``equipment`` — OLT → slots → PONs;
 * ``network`` — splitters, connectors, fusions and cables;
 * ``clients`` — properties and FTTH clients;
 * ``access`` — roles and project groups, and the references users hold to them;
-* ``areas`` — regions and their types;
-* ``paths`` — the passive plant cables follow (duct types).
+* ``areas`` — regions and their types, horizontal condominiums;
+* ``paths`` — the passive plant cables follow: poles, points and junction boxes with their
+  adjacency, ducts and their types.
 
 A new resource with rules of its own gets a class in its family's module and an entry in
 ``RULES``; one with only the generic rules needs nothing here.
@@ -17,12 +18,12 @@ from __future__ import annotations
 from ...core.rules import Rules
 from ..catalogue import RESOURCES
 from .access import ProjectGroups, Roles
-from .areas import RegionTypes
+from .areas import Areas, RegionTypes
 from .clients import FtthClients, Properties
 from .equipment import Olts, Pons, Slots
-from .inventory import Boxes, Buildings, CableTypes, OltTypes, Pops, Poles, Projects, Users
+from .inventory import Boxes, Buildings, CableTypes, OltTypes, Pops, Projects, Users
 from .network import Cables, Connectors, Fusions, Splitters
-from .paths import DuctTypes
+from .paths import Ducts, DuctTypes, JunctionBoxes, Points, Poles
 
 RULES: dict[str, Rules] = {route: Rules() for route in RESOURCES}
 RULES.update({
@@ -34,5 +35,6 @@ RULES.update({
     "cables": Cables(),
     "properties": Properties(), "ftth-clients": FtthClients(),
     "roles": Roles(), "project-groups": ProjectGroups(), "region-types": RegionTypes(),
-    "duct-types": DuctTypes(),
+    "duct-types": DuctTypes(), "points": Points(), "junction-boxes": JunctionBoxes(),
+    "ducts": Ducts(), "regions": Areas(), "horizontal-condominiums": Areas(),
 })

@@ -1,5 +1,5 @@
-"""Rules of the inventory around the network: named elements (boxes, buildings, POPs,
-poles with their adjacency), projects, users and the types whose changes matter."""
+"""Rules of the inventory around the network: named elements (boxes, buildings, POPs),
+projects, users and the types whose changes matter."""
 from __future__ import annotations
 
 from ...core.errors import RuleViolation
@@ -21,46 +21,18 @@ class Named(Rules):
 
 
 class Boxes(Named):
+    """A box sent with coordinates and no pole gets a point of its own there, as OZmap's
+    documented responses show (``pole`` = the new point)."""
     type_field = "boxType"
+
+    def after_create(self, world, resource, doc):
+        if doc.get("pole") is None and doc.get("coords"):
+            point = world.create("points", {"coords": list(doc["coords"])})
+            world.set_fields("boxes", doc, {"pole": point["id"]}, touch=False)
 
 
 class Buildings(Named):
     type_field = "buildingType"
-
-
-class Poles(Named):
-    type_field = "poleType"
-
-    def after_update(self, world, resource, doc, before):
-        _mirror_adjacency(world, doc, before.get("adjacents") or [])
-
-    def after_create(self, world, resource, doc):
-        _mirror_adjacency(world, doc, [])
-
-    def before_delete(self, world, resource, doc):
-        for other in list(doc.get("adjacents") or ()):
-            neighbour = world.docs["poles"].get(other)
-            if neighbour and doc["id"] in neighbour["adjacents"]:
-                world.set_fields("poles", neighbour,
-                                 {"adjacents": [a for a in neighbour["adjacents"] if a != doc["id"]]})
-        doc["adjacents"] = []
-        self.refuse_if_referenced(world, resource, doc)
-
-
-def _mirror_adjacency(world, pole: dict, previous: list) -> None:
-    """Adjacency is undirected: keep the neighbours' lists in step with this pole's."""
-    pole_id, now = pole["id"], set(pole.get("adjacents") or ())
-    if pole_id in now:
-        raise RuleViolation("a pole cannot be adjacent to itself", "SELF_ADJACENCY", "adjacents")
-    for other in now - set(previous):
-        neighbour = world.docs["poles"][other]
-        if pole_id not in neighbour["adjacents"]:
-            world.set_fields("poles", neighbour, {"adjacents": neighbour["adjacents"] + [pole_id]})
-    for other in set(previous) - now:
-        neighbour = world.docs["poles"].get(other)
-        if neighbour and pole_id in neighbour["adjacents"]:
-            world.set_fields("poles", neighbour,
-                             {"adjacents": [a for a in neighbour["adjacents"] if a != pole_id]})
 
 
 class Pops(Named):

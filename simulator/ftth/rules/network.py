@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from ...core.errors import Invalid, RuleViolation
 from ...core.rules import Rules
+from ...core.world import ALL_ACCESS
 from ..catalogue import BOX_LIKE
-from ..cables import add_fibers, link, measure, normalise_poles, remove_cable
+from ..cables import add_fibers, base_point, link, loose_end, measure, normalise_poles, remove_cable
 from ..optics import splitter_report
 from ..wiring import check_wiring, drop_owner, held_fibers, mirror, unplug_element
 from .inventory import Named
@@ -215,7 +216,10 @@ class Fusions(Joints):
 
 class Cables(Rules):
     """Cables own their fibres, measure their path and are listed on the boxes they touch.
-    Drops to properties are built by the property lifecycle, never through /cables."""
+    A path item sent as ``{lat, lng}`` becomes a new point; an end sent as an object is a new
+    box, created at the path's point on that side; an end left ``null`` on a cable with a path
+    is a loose end, a cable stub on that point (``cables.loose_end``). Drops to properties are
+    built by the property lifecycle, never through /cables."""
 
     MEASURED = ("kind", "fiberNumber", "looseNumber", "length", "ground_length",
                 "altitude_length", "loss")
@@ -224,10 +228,14 @@ class Cables(Rules):
         for key in self.MEASURED:
             body.pop(key, None)
         ctype = world.check_ref("cableType", body.get("cableType"), ("cable-types",), None)
-        ends = [self._end(world, body, end) for end in ("boxA", "boxB")]
-        body.setdefault("project", next((e.get("project") for e in ends if e), None))
-        project = world.docs["projects"].get(body.get("project")) or {}
         body["poles"] = normalise_poles(world, body.get("poles") or [])
+        if not body.get("project"):
+            body["project"] = next((doc.get("project") for doc in (
+                world.lookup(BOX_LIKE, body[end])[1] for end in ("boxA", "boxB")
+                if isinstance(body.get(end), str)) if doc), None)
+        ends = [self._place(world, body, end, body.get("project"), body["poles"], access)
+                for end in ("boxA", "boxB")]
+        project = world.docs["projects"].get(body.get("project")) or {}
         drop_type = ((project.get("drop") or {}).get("type") or {}).get("cableType")
         body.update(kind="Drop" if ctype.get("isDrop") or ctype["id"] == drop_type else "Cable",
                     fiberNumber=ctype.get("fiberNumber") or 1,
@@ -247,8 +255,6 @@ class Cables(Rules):
         if moved and owner:
             raise RuleViolation(f"cable {doc['id']} is the drop of property {min(owner)}; move "
                                 "the property instead", "DROP_MANAGED_BY_PROPERTY", moved[0])
-        ends = [self._end(world, patch, end) if end in moved else
-                world.lookup(BOX_LIKE, doc[end])[1] if doc[end] else None for end in ("boxA", "boxB")]
         ctype = world.check_ref("cableType", patch.get("cableType", doc["cableType"]),
                                 ("cable-types",), None)
         if "cableType" in patch and (ctype.get("fiberNumber") or 1) != doc["fiberNumber"]:
@@ -257,8 +263,11 @@ class Cables(Rules):
                                 "FIBER_COUNT_MISMATCH", "cableType")
         if "poles" in patch:
             patch["poles"] = normalise_poles(world, patch["poles"] or [])
+        poles = patch.get("poles", doc["poles"])
+        ends = [self._place(world, patch, end, doc["project"], poles, None) if end in moved else
+                world.lookup(BOX_LIKE, doc[end])[1] if doc[end] else None for end in ("boxA", "boxB")]
         if {"boxA", "boxB", "poles", "cableType"} & set(patch):
-            patch.update(measure(world, ends[0], patch.get("poles", doc["poles"]), ends[1], ctype))
+            patch.update(measure(world, ends[0], poles, ends[1], ctype))
 
     def after_update(self, world, resource, doc, before):
         for end in ("boxA", "boxB"):
@@ -272,6 +281,22 @@ class Cables(Rules):
             raise RuleViolation(f"cable {doc['id']} is the drop of property {min(owner)}; delete "
                                 "or disconnect the property instead", "DROP_IN_USE")
         remove_cable(world, doc)
+
+    def _place(self, world, values: dict, end: str, project, poles: list, access):
+        """The document at one end: an existing base box, a new inline box, a new stub on a
+        loose end (``values[end]`` is set to its id), or None."""
+        value = values.get(end)
+        if isinstance(value, dict):
+            if not poles:
+                raise RuleViolation(f"'{end}' is a new box, which needs a path point to stand "
+                                    "on: send 'poles'", "INLINE_BOX_NEEDS_POSITION", end)
+            point = base_point(world, poles[0 if end == "boxA" else -1]["id"])
+            values[end] = world.create("boxes", {**value, "project": project,
+                                                 "coords": list(point["coords"]),
+                                                 "pole": point["id"]}, access or ALL_ACCESS)["id"]
+        elif value is None and project:
+            values[end] = loose_end(world, project, poles, end)
+        return self._end(world, values, end)
 
     @staticmethod
     def _end(world, values: dict, end: str) -> dict | None:
