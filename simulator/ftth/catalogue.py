@@ -18,7 +18,12 @@ BASE_BOXES = ("boxes", "buildings", "pops")           # what holds equipment and
 BOX_LIKE = BASE_BOXES + ("properties", "cable-stubs")  # what a cable may end at (``base-boxes``)
 BASE_POINTS = ("poles", "points", "junction-boxes")   # what paths and adjacencies go through
 HOLDERS = ("boxes", "buildings")                      # where clients are served from
-WIRED = ("splitters", "connectors", "fusions", "pons")  # what holds fibres (``connectables``)
+WIRED = ("splitters", "connectors", "fusions", "pons",  # what holds fibres and cords
+         "dios", "switches", "passings")              # (``connectables``)
+CONNECTABLES = ("fibers", "cords")                    # what they hold (``network-connectables``)
+NETWORK_CONNECTORS = ("splitters", "dios", "fusions", "connectors", "passings", "switches",
+                      "shelfs", "olts", "slots", "pons")   # everything inside a box
+SHELVED = ("splitters", "connectors", "fusions", "olts", "slots", "pons", "dios", "switches")
 
 
 def _r(route, kind, **kw) -> Resource:
@@ -72,9 +77,9 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
     _r("splitter-types", "SplitterType", project_scoped=False,
        defaults={"isBalanced": True, "prefix": "Splitter ", "size": 0, "brand": None,
                  "mold": None, "description": None}),
-    _r("splitters", "Splitter", tag_type="splitter.ports", indexes=("parent",),
+    _r("splitters", "Splitter", tag_type="splitter.ports", indexes=("parent", "shelf"),
        computed=("olt", "slot", "pon", "currentPower", "installPower"),
-       refs={"parent": BASE_BOXES, "splitterType": ("splitter-types",)},
+       refs={"parent": BASE_BOXES, "splitterType": ("splitter-types",), "shelf": ("shelfs",)},
        immutable=("project",),
        defaults={"implanted": True, "label": None, "observation": None, "index": None,
                  "size": None, "shelf": None, "orientation": "right"}),
@@ -144,14 +149,28 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        defaults={"name": None, "observation": None, "connectors": [], "isDrop": False}),
     _r("connector-types", "ConnectorType", project_scoped=False,
        defaults={"loss": 0.5, "isDrop": False, "description": None}),
-    _r("connectors", "Connector", indexes=("parent",),
-       refs={"parent": BASE_BOXES, "connectorType": ("connector-types",)},
+    _r("connectors", "Connector", indexes=("parent", "shelf"),
+       refs={"parent": BASE_BOXES, "connectorType": ("connector-types",), "shelf": ("shelfs",)},
        list_refs={"tags": ("tags",)}, immutable=("project",), defaults=JOINT_DEFAULTS),
     _r("fusion-types", "FusionType", project_scoped=False,
        defaults={"loss": 0.1, "isDrop": False, "description": None}),
-    _r("fusions", "Fusion", indexes=("parent",),
-       refs={"parent": BASE_BOXES, "fusionType": ("fusion-types",)},
+    _r("fusions", "Fusion", indexes=("parent", "shelf"),
+       refs={"parent": BASE_BOXES, "fusionType": ("fusion-types",), "shelf": ("shelfs",)},
        list_refs={"tags": ("tags",)}, immutable=("project",), defaults=JOINT_DEFAULTS),
+    _r("cords", "Cord", indexes=("parent",), refs={"parent": BASE_BOXES},
+       immutable=("parent", "project", "connectors"),
+       defaults={"connectors": [], "observation": ""}),
+    _r("shelfs", "Shelf", tag_type="shelf", indexes=("parent",), computed=("connectables",),
+       refs={"parent": BASE_BOXES, "shelfType": ("shelf-types",)}, list_refs={"tags": ("tags",)},
+       immutable=("project",), defaults=JOINT_DEFAULTS),
+    _r("dios", "DIO", indexes=("parent", "shelf"),
+       refs={"parent": BASE_BOXES, "dioType": ("dio-types",), "shelf": ("shelfs",)},
+       list_refs={"tags": ("tags",)}, immutable=("project",), defaults=JOINT_DEFAULTS),
+    _r("switches", "Switch", indexes=("parent", "shelf"),
+       refs={"parent": BASE_BOXES, "switchType": ("switch-types",), "shelf": ("shelfs",)},
+       list_refs={"tags": ("tags",)}, immutable=("project",), defaults=JOINT_DEFAULTS),
+    _r("passings", "Passing", indexes=("parent",), operations=(),   # built by box structures
+       refs={"parent": BASE_BOXES}, defaults=JOINT_DEFAULTS),
     _r("pop-types", "PopType", project_scoped=False,
        defaults={"hierarchyLevel": 1, "prefix": "POP ", "description": None,
                  "color": {"implanted": "#3388FF", "notImplanted": "#FFA500", "draft": "#FFA500"}}),
@@ -164,18 +183,21 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
     _r("olt-types", "OLTType", project_scoped=False,
        defaults={"brand": None, "mold": None, "description": None, "size": None, "prefix": "OLT ",
                  "defaultPotency": 0, "defaultClients": None, "slots": []}),
-    _r("olts", "OLT", indexes=("parent",),
-       refs={"parent": BASE_BOXES, "project": ("projects",), "oltType": ("olt-types",)},
+    _r("olts", "OLT", indexes=("parent", "shelf"),
+       refs={"parent": BASE_BOXES, "project": ("projects",), "oltType": ("olt-types",),
+             "shelf": ("shelfs",)},
        immutable=("project",),
        defaults={"label": "", "implanted": True, "ip": None, "port": 22, "user": None,
                  "password": None, "snmp": None, "tr069": None, "index": None, "size": None,
                  "observation": None, "attenuation": [], "isDrop": False, "shelf": None}),
-    _r("slots", "Slot", indexes=("olt",), refs={"olt": ("olts",), "parent": BASE_BOXES},
+    _r("slots", "Slot", indexes=("olt", "shelf"),
+       refs={"olt": ("olts",), "parent": BASE_BOXES, "shelf": ("shelfs",)},
        immutable=("olt", "project"),
        defaults={"name": None, "label": None, "index": None, "size": None, "shelf": None,
                  "observation": None, "attenuation": [], "implanted": True}),
-    _r("pons", "PON", indexes=("slot",),
-       refs={"slot": ("slots",), "project": ("projects",), "parent": BASE_BOXES},
+    _r("pons", "PON", indexes=("slot", "shelf"),
+       refs={"slot": ("slots",), "project": ("projects",), "parent": BASE_BOXES,
+             "shelf": ("shelfs",)},
        immutable=("slot", "project"),
        defaults={"potency": 0, "maximumClients": None, "label": None, "index": None, "size": None,
                  "shelf": None, "observation": None, "attenuation": [], "implanted": True,
@@ -225,6 +247,8 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
 
 
 VIEWS = {"drops": View("cables", {"kind": "Drop"}, kind="Drop"),
+         "network-connectors": View(NETWORK_CONNECTORS, kind="NetworkConnector"),
+         "network-connectables": View(CONNECTABLES, kind="NetworkConnectable"),
          "base-boxes": View(BOX_LIKE, kind="BaseBox"),
          "base-points": View(BASE_POINTS, kind="BasePoint")}
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 from .catalogue import BOX_LIKE, WIRED
 from .ports import is_service, serving_entry
-from .wiring import connection, held_fibers
+from .wiring import connectable, connection, held_fibers
 
 
 def check(world) -> None:
@@ -25,8 +25,8 @@ def _fail(message: str) -> None:
 
 
 def _wiring(world) -> None:
-    """Fibre ``connectors`` mirror the elements' ``connectables``, both ways."""
-    fibers = world.docs["fibers"]
+    """The ``connectors`` of fibres and cords mirror the elements' ``connectables``, both
+    ways; a cord is plugged only into elements of its own box."""
     plugged = Counter()
     for route in WIRED:
         for element in world.docs[route].values():
@@ -34,18 +34,21 @@ def _wiring(world) -> None:
             if len(held) != len(set(held)):
                 _fail(f"{element['kind']} {element['id']} holds a fiber twice: {held}")
             for fiber_id in held:
-                fiber = fibers.get(fiber_id)
+                _, fiber = connectable(world, fiber_id)
                 if fiber is None:
                     _fail(f"{element['kind']} {element['id']} holds missing fiber {fiber_id}")
                 if element["id"] not in fiber["connectors"]:
-                    _fail(f"fiber {fiber_id} is in {element['kind']} {element['id']} but its "
-                          f"connectors are {fiber['connectors']}")
+                    _fail(f"{fiber['kind']} {fiber_id} is in {element['kind']} {element['id']} but "
+                          f"its connectors are {fiber['connectors']}")
+                if fiber["kind"] == "Cord" and fiber["parent"] != element.get("parent"):
+                    _fail(f"cord {fiber_id} of {fiber['parent']} is plugged into "
+                          f"{element['kind']} {element['id']} of {element.get('parent')}")
                 plugged[fiber_id] += 1
-    for fiber in fibers.values():
+    for fiber in (*world.docs["fibers"].values(), *world.docs["cords"].values()):
         if len(fiber["connectors"]) > 2 or len(fiber["connectors"]) != plugged[fiber["id"]]:
-            _fail(f"fiber {fiber['id']} lists connectors {fiber['connectors']} but is held "
-                  f"{plugged[fiber['id']]} time(s)")
-        if fiber["parent"] not in world.docs["cables"]:
+            _fail(f"{fiber['kind']} {fiber['id']} lists connectors {fiber['connectors']} but is "
+                  f"held {plugged[fiber['id']]} time(s)")
+        if fiber["kind"] == "Fiber" and fiber["parent"] not in world.docs["cables"]:
             _fail(f"fiber {fiber['id']} belongs to missing cable {fiber['parent']}")
 
 

@@ -1,8 +1,9 @@
 """Calculated optical power (docs/optical-budget.md).
 
 Power is traced upstream at read time from the current network, so it never goes stale:
-from a fibre to the element holding it in an output position, through that element to the
-fibre on its input, and so on until a PON. Losses on the way: each traversed cable (length
+from a fibre (or a cord) to the element holding it in an output position, through that
+element to the fibre on its input (a DIO: the input of the same position; a passing: its
+other end), and so on until a PON. Losses on the way: each traversed cable (length
 with slack × its type's dB/km), each splitter's attenuation at the output used (plus the
 tenant's ``connectorLoss`` on connectorised outputs), each connector's and fusion's loss;
 a drop adds the field connector (``dropConnectorLoss``). No PON reached → ``None``.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from ..core.query import MISSING
 from .cables import cable_type_loss
 from .catalogue import WIRED
-from .wiring import connection
+from .wiring import connectable, connection
 
 JOINT_TYPES = {"connectors": ("connectorType", "connector-types"),
                "fusions": ("fusionType", "fusion-types")}
@@ -27,6 +28,10 @@ def element_loss(world, route: str, element: dict, output: int) -> float:
         field, types = JOINT_TYPES[route]
         own = element.get("attenuation") or ()
         return own[0] if own else (world.docs[types].get(element.get(field)) or {}).get("loss", 0.0)
+    if route == "dios":
+        own = element.get("attenuation") or ()
+        return own[output] if output < len(own) else \
+            (world.docs["dio-types"].get(element.get("dioType")) or {}).get("loss") or 0.0
     return 0.0
 
 
@@ -45,15 +50,18 @@ def client_power(world, launch: float, loss: float) -> float:
 
 
 def fiber_feed(world, fiber_id: str, seen: set | None = None, hops: list | None = None):
-    """(PON, dB lost from the PON to the far end of this fibre), or None when unlit.
+    """(PON, dB lost from the PON to the far end of this fibre or cord), or None when unlit.
     ``hops``, when given, receives the path from the PON down to this fibre: the PON, then
     each element crossed and each cable followed, in order — as
-    ``("pons", pon, None)``, ``(route, element, output index)`` and ``("cables", cable, fibre)``."""
-    fiber = world.docs["fibers"].get(fiber_id)
+    ``("pons", pon, None)``, ``(route, element, output index)`` and ``("cables", cable, fibre)``
+    (a cord adds no hop: it loses nothing of its own)."""
+    route, fiber = connectable(world, fiber_id)
     seen = set() if seen is None else seen
     for holder_id in fiber["connectors"] if fiber else ():
         source = _source(world, fiber_id, holder_id, seen, hops)
         if source is not None:
+            if route != "fibers":
+                return source
             cable = world.docs["cables"].get(fiber["parent"]) or {}
             if hops is not None:
                 hops.append(("cables", cable, fiber))
@@ -62,7 +70,10 @@ def fiber_feed(world, fiber_id: str, seen: set | None = None, hops: list | None 
 
 
 def _source(world, fiber_id: str, holder_id: str, seen: set, hops: list | None):
-    """(PON, dB lost up to where the fibre starts) when ``holder_id`` lights it, else None."""
+    """(PON, dB lost up to where the fibre starts) when ``holder_id`` lights it, else None:
+    a PON lights what it holds; a splitter or joint what it holds in an output, from its
+    inputs; a DIO each output from the input of its position; a passing each end from the
+    other; a switch nothing (it is electrical)."""
     route, holder = world.lookup(WIRED, holder_id)
     if route == "pons":
         if fiber_id not in holder["connectables"]:
@@ -70,13 +81,30 @@ def _source(world, fiber_id: str, holder_id: str, seen: set, hops: list | None):
         if hops is not None:
             hops.append(("pons", holder, None))
         return holder, 0.0
-    outputs = holder["connectables"]["output"] if holder else ()
-    if fiber_id not in outputs:
+    if route == "passings":
+        if holder_id in seen:
+            return None
+        seen.add(holder_id)
+        ends = holder["connectables"]
+        other = next((f for f in ends if f and f != fiber_id), None)
+        feed = fiber_feed(world, other, seen, hops) if other else None
+        if feed is not None and hops is not None:
+            hops.append((route, holder, ends.index(fiber_id)))
+        return feed
+    wiring = holder["connectables"] if holder else None
+    if not isinstance(wiring, dict) or fiber_id not in wiring["output"]:
         return None
-    feed = element_feed(world, route, holder, seen, hops)
+    output = wiring["output"].index(fiber_id)
+    if route == "dios":
+        source = wiring["input"][output]
+        if not source or (holder_id, output) in seen:
+            return None
+        seen.add((holder_id, output))
+        feed = fiber_feed(world, source, seen, hops)
+    else:
+        feed = element_feed(world, route, holder, seen, hops)
     if feed is None:
         return None
-    output = outputs.index(fiber_id)
     if hops is not None:
         hops.append((route, holder, output))
     return feed[0], feed[1] + element_loss(world, route, holder, output)

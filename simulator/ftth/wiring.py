@@ -1,25 +1,37 @@
-"""Fibre wiring: what holds each fibre, kept in step both ways.
+"""Fibre wiring: what holds each fibre (or cord), kept in step both ways.
 
-Elements that hold fibres — splitters, connectors, fusions, PONs (``catalogue.WIRED``) —
-list them in ``connectables``; every fibre lists in ``connectors`` the elements it is
-plugged into (docs/ftth-model.md, "Fibres and what holds them"). This module validates
-``connectables``, mirrors every change onto the fibres, plugs and unplugs, and answers where
+Elements that hold fibres and cords — splitters, connectors, fusions, PONs, DIOs, switches,
+passings (``catalogue.WIRED``) — list them in ``connectables``; every fibre or cord
+(``catalogue.CONNECTABLES``) lists in ``connectors`` the elements it is plugged into
+(docs/ftth-model.md, "Fibres and what holds them"; cords: docs/box-internals.md). A
+``connectables`` value is ``{input: [...], output: [...]}`` (sides of fixed sizes), a list of
+fixed size (switch ports, the two ends of a passing), or a PON's list of any size. This
+module validates ``connectables``, mirrors every change, plugs and unplugs, and answers where
 a property's drop is connected.
 """
 from __future__ import annotations
 
 from ..core.errors import Invalid, RuleViolation
 from ..core.world import check_object_id
-from .catalogue import WIRED
+from .catalogue import CONNECTABLES, WIRED
 
 
 def held_fibers(route: str, doc: dict) -> list[str]:
-    """Every fibre id an element holds, inputs first."""
+    """Every fibre or cord id an element holds, inputs first."""
     wiring = doc.get("connectables")
-    if route == "pons":
-        return [f for f in wiring or () if f]
+    if isinstance(wiring, list):
+        return [f for f in wiring if f]
     wiring = wiring or {}
     return [f for side in ("input", "output") for f in wiring.get(side) or () if f]
+
+
+def connectable(world, connectable_id) -> tuple[str | None, dict | None]:
+    """(route, doc) of the fibre or cord with this id (fibres first: most are)."""
+    doc = world.docs["fibers"].get(connectable_id)
+    if doc is not None:
+        return "fibers", doc
+    doc = world.docs["cords"].get(connectable_id)
+    return ("cords", doc) if doc is not None else (None, None)
 
 
 def drop_owner(world, fiber_id: str) -> dict | None:
@@ -29,18 +41,21 @@ def drop_owner(world, fiber_id: str) -> dict | None:
     return world.docs["properties"][min(holders)] if holders else None
 
 
-def check_wiring(world, value, sizes: tuple | None, project, route: str | None = None,
-                 element: dict | None = None):
-    """A validated ``connectables`` value (a PON's list when ``sizes`` is None) for ``element``
-    (None while creating it).
+def check_wiring(world, value, sizes: tuple | int | None, project, route: str | None = None,
+                 element: dict | None = None, parent: str | None = None):
+    """A validated ``connectables`` value for ``element`` (None while creating it): sides of
+    ``sizes`` (n_in, n_out), a list of ``sizes`` items (an int), or a PON's list (None).
 
-    Each fibre must exist in the element's project, appear once, join at most two elements,
-    and not be a property's drop (drops are connected through /properties).
+    Each fibre or cord must exist in the element's project, appear once, join at most two
+    elements, and not be a property's drop (drops are connected through /properties); a cord
+    only reaches elements of its own box (``parent``, the element's).
     """
     where = "connectables"
-    if sizes is None:
-        if not isinstance(value, list):
-            raise Invalid(f"'{where}' of a PON must be an array of fiber ids", "INVALID_FIELD", where)
+    if sizes is None or isinstance(sizes, int):
+        if not isinstance(value, list) or (sizes is not None and len(value) != sizes):
+            count = "" if sizes is None else f"{sizes} "
+            raise Invalid(f"'{where}' must be an array of {count}fiber or cord ids (or nulls)",
+                          "INVALID_FIELD", where)
         slots = [(f"{where}[{i}]", f) for i, f in enumerate(value)]
     else:
         if not isinstance(value, dict):
@@ -60,7 +75,10 @@ def check_wiring(world, value, sizes: tuple | None, project, route: str | None =
         if fiber_id is None:
             continue
         check_object_id(fiber_id, field)
-        fiber = world.check_ref(field, fiber_id, ("fibers",), project)
+        fiber = world.check_ref(field, fiber_id, CONNECTABLES, project)
+        if fiber["kind"] == "Cord" and parent is not None and fiber["parent"] != parent:
+            raise RuleViolation(f"cord {fiber_id} is in {fiber['parent']}, not in {parent}: a cord "
+                                "joins elements of its own box", "CORD_ELSEWHERE", field)
         if fiber_id in seen:
             raise RuleViolation(f"fiber {fiber_id} appears twice in '{where}'",
                                 "FIBER_ALREADY_PLUGGED", field)
@@ -73,20 +91,21 @@ def check_wiring(world, value, sizes: tuple | None, project, route: str | None =
         if owner and fiber_id not in current:
             raise RuleViolation(f"fiber {fiber_id} is the drop of property {owner['id']}; "
                                 "connect properties through /properties", "DROP_FIBER", field)
-    return [f for _, f in slots] if sizes is None else {side: list(value[side])
-                                                        for side in ("input", "output")}
+    return [f for _, f in slots] if not isinstance(sizes, tuple) else {
+        side: list(value[side]) for side in ("input", "output")}
 
 
 def mirror(world, element_id: str, before: list, after: list) -> None:
-    """Keep fibre ``connectors`` in step after an element's fibres changed from before to after."""
+    """Keep the ``connectors`` of fibres and cords in step after an element's connectables
+    changed from before to after."""
     for fiber_id in set(before) - set(after):
-        fiber = world.docs["fibers"].get(fiber_id)
+        route, fiber = connectable(world, fiber_id)
         if fiber:
-            world.set_fields("fibers", fiber, {"connectors": [c for c in fiber["connectors"]
-                                                              if c != element_id]})
+            world.set_fields(route, fiber, {"connectors": [c for c in fiber["connectors"]
+                                                           if c != element_id]})
     for fiber_id in set(after) - set(before):
-        fiber = world.docs["fibers"][fiber_id]
-        world.set_fields("fibers", fiber, {"connectors": fiber["connectors"] + [element_id]})
+        route, fiber = connectable(world, fiber_id)
+        world.set_fields(route, fiber, {"connectors": fiber["connectors"] + [element_id]})
 
 
 def plug(world, splitter: dict, port: int, fiber_id: str | None) -> None:
@@ -100,7 +119,7 @@ def plug(world, splitter: dict, port: int, fiber_id: str | None) -> None:
 
 
 def unplug(world, fiber: dict) -> None:
-    """Pull a fibre out of every element holding it."""
+    """Pull a fibre or cord out of every element holding it."""
     for element_id in fiber["connectors"]:
         route, element = world.lookup(WIRED, element_id)
         if element is None:
@@ -108,11 +127,13 @@ def unplug(world, fiber: dict) -> None:
         wiring = element["connectables"]
         if route == "pons":
             wiring = [f for f in wiring if f != fiber["id"]]
+        elif isinstance(wiring, list):
+            wiring = [None if f == fiber["id"] else f for f in wiring]
         else:
             wiring = {side: [None if f == fiber["id"] else f for f in wiring[side]]
                       for side in ("input", "output")}
         world.set_fields(route, element, {"connectables": wiring})
-    world.set_fields("fibers", fiber, {"connectors": []})
+    world.set_fields("fibers" if fiber["kind"] == "Fiber" else "cords", fiber, {"connectors": []})
 
 
 def unplug_element(world, route: str, doc: dict) -> None:

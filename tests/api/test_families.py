@@ -237,3 +237,35 @@ def test_within_a_region(api, project):
     refused = api.post("regions", body={"polygon": bow_tie, "tags": [], "projects": [],
                                         "regionType": type_id(api, "region-types", "Bairro")})
     assert refused.status_code == 422 and refused.get_json()["code"] == "INVALID_POLYGON"
+
+
+# ---- inside boxes and POPs: network connectors and connectables ----------------------------
+def _pop(api, project):
+    return api.ok("POST", "pops", 201, body={"project": project["id"], "coords": FLORIPA,
+                                             "popType": type_id(api, "pop-types", "POP"),
+                                             "hierarchyLevel": 1, "implanted": True})
+
+
+def test_network_connectors_and_connectables_are_views_over_their_collections(api, project):
+    pop = _pop(api, project)
+    shelf = api.ok("POST", "shelfs", 201, body={"parent": pop["id"], "shelfType": type_id(
+        api, "shelf-types", 'Rack 19" 44U')})
+    dio = api.ok("POST", "dios", 201, body={"parent": pop["id"], "shelf": shelf["id"],
+                                            "dioType": type_id(api, "dio-types", "DIO 24")})
+    cord = api.ok("POST", "cords", 201, body={"parent": pop["id"], "name": "C1", "observation": ""})
+    wiring = {"input": [None] * 24, "output": [cord["id"]] + [None] * 23}
+    api.ok("PATCH", f"dios/{dio['id']}", 204, body={"connectables": wiring})
+    assert api.ok("GET", f"network-connectables/{cord['id']}", 200)["connectors"] == [dio["id"]]
+    rows = api.ok("GET", "network-connectors", 200,
+                  query=where("parent", "=", pop["id"]))["rows"]
+    assert [(r["kind"], r["id"]) for r in rows] == [("Shelf", shelf["id"]), ("DIO", dio["id"])]
+    assert api.ok("GET", f"network-connectors/{shelf['id']}", 200)["connectables"] == \
+        [None, [dio["id"]]]
+    kinds = {r["kind"] for r in api.ok("GET", "network-connectables", 200, query={"limit": 0})["rows"]}
+    assert kinds == {"Cord"}
+    assert api.request("POST", "network-connectors", body={}).status_code == 405
+    assert api.request("POST", "passings", body={}).status_code == 405
+    in_use = api.delete(f"shelfs/{shelf['id']}")
+    assert in_use.status_code == 422 and in_use.get_json()["code"] == "ELEMENT_IN_USE"
+    api.ok("DELETE", f"cords/{cord['id']}", 204)
+    assert api.ok("GET", f"dios/{dio['id']}", 200)["connectables"]["output"][0] is None

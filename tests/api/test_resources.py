@@ -49,6 +49,12 @@ def _cable_body(api, project):
             "name": "CB-01"}
 
 
+def _pop(api, project):
+    return api.ok("POST", "pops", 201, body={"project": project["id"], "coords": FLORIPA,
+                                             "popType": type_id(api, "pop-types", "POP"),
+                                             "hierarchyLevel": 1, "implanted": True})
+
+
 def _duct_body(api, project):
     kind = type_id(api, "junction-box-types", "Caixa subterrânea")
     a, b = (api.ok("POST", "junction-boxes", 201, body={
@@ -158,6 +164,26 @@ ROUND_TRIPS = {
                                          "regionType": type_id(api, "region-types", "Bairro")},
                     key="name", patch={"name": "Centro histórico", "color": "FF0000"},
                     bad_ref=("regionType", MISSING), adds={"kind": "Region", "borderColor": None}),
+    # inside boxes and POPs
+    "shelfs": dict(body=lambda api, p: {"parent": _pop(api, p)["id"], "name": "RACK A",
+                                        "shelfType": type_id(api, "shelf-types", 'Rack 19" 44U')},
+                   key="name", patch={"observation": "sala 2"}, bad_ref=("shelfType", MISSING),
+                   adds={"kind": "Shelf", "connectables": [None, []]}),
+    "dios": dict(body=lambda api, p: {"parent": _pop(api, p)["id"], "name": "DIO A",
+                                      "dioType": type_id(api, "dio-types", "DIO 24")},
+                 key="name", patch={"observation": "bandeja 1", "tray_labels": ["A", "B"]},
+                 bad_ref=("shelf", MISSING),
+                 adds={"kind": "DIO", "tray_number": 2, "attenuation": [0.5] * 24,
+                       "connectables": {"input": [None] * 24, "output": [None] * 24}}),
+    "switches": dict(body=lambda api, p: {"parent": _pop(api, p)["id"], "name": "SW-A",
+                                          "switchType": type_id(api, "switch-types", "Switch 24P"),
+                                          "port_labels": [str(i + 1) for i in range(24)]},
+                     key="name", patch={"manageable": False}, bad_ref=("switchType", MISSING),
+                     adds={"kind": "Switch", "manageable": True, "connectables": [None] * 24}),
+    "cords": dict(body=lambda api, p: {"parent": _pop(api, p)["id"], "name": "CORD-A",
+                                       "observation": "amarelo"},
+                  key="name", patch={"observation": "azul, 2 m"}, bad_ref=("parent", MISSING),
+                  adds={"kind": "Cord", "connectors": []}),
     "users": dict(body=_user_body, key="username",
                   patch={"name": "João da Silva", "phone": "+55 48 99999-0000"},
                   bad_ref=("role", MISSING),
@@ -509,9 +535,12 @@ def test_olt_slot_pon_chain_and_project_scoping(api, project):
     pop = api.ok("POST", "pops", 201, body={"project": project["id"], "coords": FLORIPA,
                                             "popType": type_id(api, "pop-types", "POP"),
                                             "hierarchyLevel": 1, "implanted": True})
+    shelf = api.ok("POST", "shelfs", 201, body={"parent": pop["id"], "shelfType": type_id(
+        api, "shelf-types", 'Rack 19" 44U')})
     olt = api.ok("POST", "olts", 201, body={"parent": pop["id"], "project": project["id"],
-                                            "shelf": "5" * 24, "oltType": type_id(api, "olt-types",
-                                                                                "OLT 8x16")})
+                                            "shelf": shelf["id"], "oltType": type_id(api, "olt-types",
+                                                                                   "OLT 8x16")})
+    assert api.ok("GET", f"shelfs/{shelf['id']}", 200)["connectables"] == [None, [olt["id"]]]
     slot = api.ok("POST", "slots", 201, body={"olt": olt["id"], "parent": pop["id"],
                                               "starting_pon_number": 1})
     pon = api.ok("POST", "pons", 201, body={"slot": slot["id"], "project": project["id"],

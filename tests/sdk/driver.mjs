@@ -457,7 +457,9 @@ const scenarios = {
     const popType = await typeByCode(sdk.popType, 'POP');
     const pop = await sdk.pop.create({ project: project.id, coords: COORDS, popType: popType.id, hierarchyLevel: 1, implanted: true, name: `POP ${TAG}` });
     const oltType = await firstRow(sdk.oltType, 'OLT types');
-    const olt = await sdk.olt.create({ parent: pop.id, project: project.id, shelf: objectId(), oltType: oltType.id, name: `OLT ${TAG}`, ip: '10.20.0.11' });
+    const shelfType = await firstRow(sdk.shelfType, 'shelf types');
+    const shelf = await sdk.shelf.create({ parent: pop.id, shelfType: shelfType.id });
+    const olt = await sdk.olt.create({ parent: pop.id, project: project.id, shelf: shelf.id, oltType: oltType.id, name: `OLT ${TAG}`, ip: '10.20.0.11' });
     const slot = await sdk.slot.create({ olt: olt.id, parent: pop.id, starting_pon_number: 1, name: `Slot ${TAG}` });
     const oltByName = await sdk.olt.findOne({ filter: [{ property: 'name', operator: '=', value: `OLT ${TAG}` }] });
     const created = await sdk.pon.create({ slot: slot.id, project: project.id, parent: pop.id, name: `PON ${TAG}` });

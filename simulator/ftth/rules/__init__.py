@@ -8,7 +8,8 @@
 * ``access`` — roles and project groups, and the references users hold to them;
 * ``areas`` — regions and their types, horizontal condominiums;
 * ``paths`` — the passive plant cables follow: poles, points and junction boxes with their
-  adjacency, ducts and their types.
+  adjacency, ducts and their types;
+* ``patching`` — DIOs, switches, passings, cords and shelves inside boxes.
 
 A new resource with rules of its own gets a class in its family's module and an entry in
 ``RULES``; one with only the generic rules needs nothing here.
@@ -23,6 +24,7 @@ from .clients import FtthClients, Properties
 from .equipment import Olts, Pons, Slots
 from .inventory import Boxes, Buildings, CableTypes, OltTypes, Pops, Projects, Users
 from .network import Cables, Connectors, Fusions, Splitters
+from .patching import Cords, Dios, Passings, Shelfs, Switches
 from .paths import Ducts, DuctTypes, JunctionBoxes, Points, Poles
 
 RULES: dict[str, Rules] = {route: Rules() for route in RESOURCES}
@@ -37,4 +39,6 @@ RULES.update({
     "roles": Roles(), "project-groups": ProjectGroups(), "region-types": RegionTypes(),
     "duct-types": DuctTypes(), "points": Points(), "junction-boxes": JunctionBoxes(),
     "ducts": Ducts(), "regions": Areas(), "horizontal-condominiums": Areas(),
+    "dios": Dios(), "switches": Switches(), "passings": Passings(), "cords": Cords(),
+    "shelfs": Shelfs(),
 })

@@ -56,7 +56,8 @@ class Pons(Chained):
         wiring = body.pop("connectables", None)
         super().prepare_create(world, resource, body, access)
         body["connectables"] = ([] if wiring is None else
-                                check_wiring(world, wiring, None, body.get("project")))
+                                check_wiring(world, wiring, None, body.get("project"),
+                                             parent=body.get("parent")))
 
     def after_create(self, world, resource, doc):
         super().after_create(world, resource, doc)
@@ -65,7 +66,7 @@ class Pons(Chained):
     def prepare_update(self, world, resource, doc, patch):
         if "connectables" in patch:
             patch["connectables"] = check_wiring(world, patch["connectables"], None,
-                                                 doc.get("project"), "pons", doc)
+                                                 doc.get("project"), "pons", doc, doc.get("parent"))
 
     def after_update(self, world, resource, doc, before):
         mirror(world, doc["id"], held_fibers("pons", before), held_fibers("pons", doc))

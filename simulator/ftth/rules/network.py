@@ -36,7 +36,7 @@ class Splitters(Named):
         body.update(self._typed(stype, body.get("attenuation")),
                     ports=merge_ports(world, _fresh_ports(world, n_out), body.get("ports")))
         body["connectables"] = (check_wiring(world, body["connectables"], (n_in, n_out),
-                                             body["project"])
+                                             body["project"], parent=body["parent"])
                                 if body.get("connectables") is not None
                                 else {"input": [None] * n_in, "output": [None] * n_out})
 
@@ -71,7 +71,7 @@ class Splitters(Named):
             patch["ports"] = merge_ports(world, ports, given_ports)
         if given_wiring is not None:
             new = check_wiring(world, given_wiring, (len(wiring["input"]), len(wiring["output"])),
-                               doc["project"], "splitters", doc)
+                               doc["project"], "splitters", doc, doc["parent"])
             for port, owner in clients.items():
                 if new["output"][port - 1] != wiring["output"][port - 1]:
                     raise RuleViolation(
@@ -179,24 +179,31 @@ def merge_ports(world, ports: list[dict], given) -> list[dict]:
     return ports
 
 
-class Joints(Named):
-    """Connectors and fusions: one fibre in, one out; their type's ``loss`` enters the budget."""
+class Wired(Named):
+    """Elements inside a box that hold fibres and cords in ``connectables``, of the ``shape``
+    their kind (and type) gives: (inputs, outputs), or a number of positions. Connectors and
+    fusions: one fibre in, one out; their type's ``loss`` enters the budget."""
+
+    def shape(self, world, values: dict):
+        return 1, 1
 
     def prepare_create(self, world, resource, body, access):
         super().prepare_create(world, resource, body, access)
         parent = world.check_ref("parent", body.get("parent"), resource.refs["parent"], None)
         body.setdefault("project", parent.get("project"))
-        body["connectables"] = (check_wiring(world, body["connectables"], (1, 1), body["project"])
-                                if body.get("connectables") is not None
-                                else {"input": [None], "output": [None]})
+        sizes = self.shape(world, body)
+        body["connectables"] = (check_wiring(world, body["connectables"], sizes, body["project"],
+                                             parent=body["parent"])
+                                if body.get("connectables") is not None else empty_wiring(sizes))
 
     def after_create(self, world, resource, doc):
         mirror(world, doc["id"], [], held_fibers(resource.route, doc))
 
     def prepare_update(self, world, resource, doc, patch):
         if "connectables" in patch:
-            patch["connectables"] = check_wiring(world, patch["connectables"], (1, 1),
-                                                 doc["project"], resource.route, doc)
+            patch["connectables"] = check_wiring(world, patch["connectables"],
+                                                 self.shape(world, {**doc, **patch}),
+                                                 doc["project"], resource.route, doc, doc["parent"])
 
     def after_update(self, world, resource, doc, before):
         mirror(world, doc["id"], held_fibers(resource.route, before),
@@ -206,11 +213,18 @@ class Joints(Named):
         unplug_element(world, resource.route, doc)
 
 
-class Connectors(Joints):
+def empty_wiring(sizes):
+    """Free ``connectables`` of a shape: (inputs, outputs) sides, or a number of positions."""
+    if isinstance(sizes, tuple):
+        return {"input": [None] * sizes[0], "output": [None] * sizes[1]}
+    return [None] * sizes
+
+
+class Connectors(Wired):
     type_field = "connectorType"
 
 
-class Fusions(Joints):
+class Fusions(Wired):
     type_field = "fusionType"
 
 
