@@ -51,6 +51,12 @@ class MethodNotAllowed(DomainError):
     default_code = "METHOD_NOT_ALLOWED"
 
 
+class Conflict(DomainError):
+    """The request was made against a state that has changed since (409)."""
+    status = 409
+    default_code = "CONFLICT"
+
+
 class TooLarge(DomainError):
     status = 413
     default_code = "PAYLOAD_TOO_LARGE"

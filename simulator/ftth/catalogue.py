@@ -43,6 +43,10 @@ JOINT_DEFAULTS = {"name": None, "label": None, "index": None, "size": None, "she
                   "observation": None, "attenuation": [], "implanted": True, "isDrop": False,
                   "tags": []}
 
+# a change request is made pending and reviewed once (docs/box-internals.md)
+CHANGE_REQUEST_DEFAULTS = {"status": "pending", "applicable": True, "review": None,
+                           "observation": None, "actions": [], "isStructureEmpty": False}
+
 RESOURCES: dict[str, Resource] = {r.route: r for r in [
     _r("projects", "Project", project_scoped=False, defaults=PROJECT_DEFAULTS),
     _r("users", "User", project_scoped=False, indexes=("username",), hidden=("password",),
@@ -70,6 +74,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        refs={"project": ("projects",), "boxType": ("box-types",), "pole": BASE_POINTS,
              "color": ("colors",), "fill_color": ("colors",), "template": ("box-templates",)},
        list_refs={"tags": ("tags",)}, immutable=("project", "template", "max_distance"),
+       hidden=("design",),
        defaults={"draft": False, "certified": False, "shared": False, "default_reserve": 0,
                  "tags": [], "cables": [], "underground": False, "history": [], "pole": None,
                  "address": None, "observation": None, "color": None, "fill_color": None,
@@ -91,7 +96,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
     _r("buildings", "Building", point=True, tag_type="building", indexes=("project",),
        refs={"project": ("projects",), "buildingType": ("building-types",), "pole": BASE_POINTS,
              "color": ("colors",), "template": ("box-templates",)},
-       list_refs={"tags": ("tags",)}, immutable=("project", "template"),
+       list_refs={"tags": ("tags",)}, immutable=("project", "template"), hidden=("design",),
        defaults={"implanted": True, "tags": [], "hasProblem": False, "cables": [], "pole": None,
                  "address": None, "observation": None, "color": None, "template": None}),
     _r("horizontal-condominiums", "HorizontalCondominium", tag_type="horizontalCondominium",
@@ -128,7 +133,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        refs={"regionType": ("region-types",)}, list_refs={"projects": ("projects",), "tags": ("tags",)},
        defaults={"name": None, "observation": None, "color": None, "borderColor": None,
                  "tags": [], "projects": []}),
-    _r("cable-stubs", "CableStub", point=True, indexes=("project",), operations=(),
+    _r("cable-stubs", "CableStub", point=True, indexes=("project",), operations=(), hidden=("design",),
        refs={"project": ("projects",), "pole": BASE_POINTS}, list_refs={"tags": ("tags",)},
        defaults={"name": None, "observation": None, "pole": None, "cables": [], "tags": []}),
     _r("cable-types", "CableType", project_scoped=False, refs={"fiberProfile": ("fiber-profiles",)},
@@ -171,12 +176,21 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        list_refs={"tags": ("tags",)}, immutable=("project",), defaults=JOINT_DEFAULTS),
     _r("passings", "Passing", indexes=("parent",), operations=(),   # built by box structures
        refs={"parent": BASE_BOXES}, defaults=JOINT_DEFAULTS),
+    _r("change-requests/box-structures", "BoxStructure", indexes=("status",),
+       refs={"project": ("projects",), "createdBy": ("users",)},
+       immutable=("element", "status", "code", "createdBy", "review", "project", "applicable"),
+       defaults=CHANGE_REQUEST_DEFAULTS),
+    _r("box-create-requests", "BoxCreate", indexes=("status",),
+       refs={"project": ("projects",), "createdBy": ("users",)},
+       immutable=("element", "status", "code", "createdBy", "review", "project", "applicable",
+                  "boxData"),
+       defaults={**CHANGE_REQUEST_DEFAULTS, "structure": None}),
     _r("pop-types", "PopType", project_scoped=False,
        defaults={"hierarchyLevel": 1, "prefix": "POP ", "description": None,
                  "color": {"implanted": "#3388FF", "notImplanted": "#FFA500", "draft": "#FFA500"}}),
     _r("pops", "Pop", point=True, tag_type="pop", indexes=("project",),
        refs={"project": ("projects",), "popType": ("pop-types",), "pole": BASE_POINTS},
-       list_refs={"tags": ("tags",)}, immutable=("project",),
+       list_refs={"tags": ("tags",)}, immutable=("project",), hidden=("design",),
        defaults={"draft": False, "shared": False, "certified": False, "name": None,
                  "observation": None, "address": None, "pole": None, "structureOrder": [],
                  "tags": [], "cables": []}),
@@ -206,7 +220,7 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        indexes=("box", "client", "project", "drop"),
        refs={"project": ("projects",), "box": ("boxes", "buildings"), "pole": BASE_POINTS,
              "client": ("ftth-clients",)},
-       list_refs={"tags": ("tags",)}, immutable=("project",),
+       list_refs={"tags": ("tags",)}, immutable=("project",), hidden=("design",),
        computed=("connections", "cables", "potencyCalculated"),
        defaults={"address": None, "name": None, "box": None, "pole": None, "client": None,
                  "potencyRead": None, "observation": None, "tags": [], "parent": None,
@@ -249,6 +263,8 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
 VIEWS = {"drops": View("cables", {"kind": "Drop"}, kind="Drop"),
          "network-connectors": View(NETWORK_CONNECTORS, kind="NetworkConnector"),
          "network-connectables": View(CONNECTABLES, kind="NetworkConnectable"),
+         "change-requests": View(("change-requests/box-structures", "box-create-requests"),
+                                 kind="ChangeRequest"),
          "base-boxes": View(BOX_LIKE, kind="BaseBox"),
          "base-points": View(BASE_POINTS, kind="BasePoint")}
 

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from ..core.errors import Invalid, MethodNotAllowed, NotFound
 from ..core.query import parse_json_param, parse_populate, parse_select, parse_sort
-from ..ftth import feasibility, properties
+from ..ftth import feasibility, properties, requests, structure
 from ..ftth.domain import system_config
 from ..wire.contract import Contract
 from ..wire.encoding import api_key, json_body, no_content, object_body, respond
@@ -158,6 +158,48 @@ def update_element(name, element_id):
 def delete_element(name, element_id):
     g.world.delete(g.world.writable(name, "delete"), element_id, g.access)
     return no_content()
+
+
+# collections whose route has two segments take the generic views too
+for _name in ("change-requests/box-structures",):
+    for _rule, _view, _method in ((f"/{_name}", list_elements, "GET"),
+                                  (f"/{_name}", create_element, "POST"),
+                                  (f"/{_name}/<element_id>", get_element, "GET"),
+                                  (f"/{_name}/<element_id>", update_element, "PATCH"),
+                                  (f"/{_name}/<element_id>", delete_element, "DELETE")):
+        bp.add_url_rule(_rule, view_func=_view, methods=[_method], defaults={"name": _name},
+                        endpoint=f"{_view.__name__}:{_name}:{_method}")
+
+
+# ---- box internals and change requests ------------------------------------------------------
+@bp.get("/base-boxes/<box_id>/topology")
+def box_topology(box_id):
+    return respond(structure.topology(g.world, box_id, g.access))
+
+
+@bp.get("/base-boxes/<box_id>/design")
+def box_design(box_id):
+    return respond(structure.design(g.world, box_id, g.access))
+
+
+@bp.patch("/base-boxes/<box_id>/structure")
+def box_structure(box_id):
+    structure.update_structure(g.world, box_id, object_body(g.body).get("structure"), g.access)
+    return no_content()
+
+
+@bp.patch("/change-requests/box-structures/<request_id>/review")
+def review_change_request(request_id):
+    requests.review(g.world, request_id, object_body(g.body), g.access)
+    return no_content()
+
+
+@bp.post("/box-create-requests/<request_id>/<decision>")
+def decide_box_create_request(request_id, decision):
+    decide = {"approve": requests.approve, "reject": requests.reject}.get(decision)
+    if decide is None:
+        raise NotFound(f"no route POST {request.path}", "ROUTE_NOT_FOUND")
+    return respond(decide(g.world, request_id, object_body(g.body), g.access))
 
 
 # ---- special routes -----------------------------------------------------------------------

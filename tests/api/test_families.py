@@ -269,3 +269,120 @@ def test_network_connectors_and_connectables_are_views_over_their_collections(ap
     assert in_use.status_code == 422 and in_use.get_json()["code"] == "ELEMENT_IN_USE"
     api.ok("DELETE", f"cords/{cord['id']}", 204)
     assert api.ok("GET", f"dios/{dio['id']}", 200)["connectables"]["output"][0] is None
+
+
+# ---- box internals: topology, design, structure --------------------------------------------------
+def _cto_with_a_cable(api, project):
+    """A CEO and a CTO joined by a 12-fibre cable; a 1x8 service splitter in the CTO."""
+    ceo = _box(api, project, name="CEO", coords=[-48.549, -27.595])
+    cto = _box(api, project, name="CTO")
+    cable = _cable(api, project, boxA=ceo["id"], boxB=cto["id"], poles=[]).get_json()
+    splitter = api.ok("POST", "splitters", 201, body={
+        "parent": cto["id"], "isDrop": True,
+        "splitterType": type_id(api, "splitter-types", "01/08 A C")})
+    return cto, cable, splitter
+
+
+def test_the_topology_is_what_the_box_holds(api, project):
+    cto, cable, splitter = _cto_with_a_cable(api, project)
+    prop = api.ok("POST", "properties", 201, body={"box": cto["id"], "auto_connect": True,
+                                                    "client": {"code": "T-1"}})
+    topology = api.ok("GET", f"base-boxes/{cto['id']}/topology", 200)
+    assert topology["box"] == cto["id"] and list(topology["cables"]) == [cable["id"]]
+    record = topology["cables"][cable["id"]]
+    assert len(record["fibers"]) == 12 and record["fibersColourMap"][:2] == ["verde", "amarelo"]
+    [drop] = topology["drops"].values()
+    assert drop["propertyData"]["id"] == prop["id"] and drop["propertyData"]["client"]["code"] == "T-1"
+    spl = topology["splitters"][splitter["id"]]
+    assert spl["code"] == "01/08 A C" and spl["connectables"]["output"][0] == \
+        api.ok("GET", f"splitters/{splitter['id']}", 200)["connectables"]["output"][0]
+    assert api.ok("GET", f"base-boxes/{cto['id']}/topology", 200)["checksum"] == topology["checksum"]
+    api.ok("GET", f"base-boxes/{MISSING}/topology", 404)
+
+
+def test_a_structure_wires_the_box_and_keeps_its_drawing(api, project):
+    cto, cable, splitter = _cto_with_a_cable(api, project)
+    topology = api.ok("GET", f"base-boxes/{cto['id']}/topology", 200)
+    fibers = topology["cables"][cable["id"]]["fibers"]
+    design = api.ok("GET", f"base-boxes/{cto['id']}/design", 200)
+    assert design["id"] is None and splitter["id"] in design["positions"]["splitters"]
+    spl = topology["splitters"][splitter["id"]]
+    spl["connectables"] = {"input": [fibers[0]], "output": spl["connectables"]["output"]}
+    topology["passings"] = {MISSING: {"id": MISSING, "connectables": [fibers[1], fibers[2]]}}
+    design["positions"]["splitters"][splitter["id"]] = {"x": 420, "y": 40}
+    api.ok("PATCH", f"base-boxes/{cto['id']}/structure", 204,
+           body={"structure": {"topology": topology, "design": design}})
+    after = api.ok("GET", f"base-boxes/{cto['id']}/topology", 200)
+    assert after["splitters"][splitter["id"]]["connectables"]["input"] == [fibers[0]]
+    [passing] = after["passings"].values()
+    assert passing["connectables"] == [fibers[1], fibers[2]] and passing["id"] != MISSING
+    assert api.ok("GET", f"fibers/{fibers[1]}", 200)["connectors"] == [passing["id"]]
+    kept = api.ok("GET", f"base-boxes/{cto['id']}/design", 200)
+    assert kept["positions"]["splitters"][splitter["id"]] == {"x": 420, "y": 40} and kept["id"]
+    # the checksum read before is stale now: 409, nothing changes
+    stale = api.patch(f"base-boxes/{cto['id']}/structure",
+                      body={"structure": {"topology": {**topology, "passings": {}}}})
+    assert stale.status_code == 409 and stale.get_json()["code"] == "STRUCTURE_CHANGED"
+    # a passings list without it removes the passing; an element of another box is refused whole
+    api.ok("PATCH", f"base-boxes/{cto['id']}/structure", 204,
+           body={"structure": {"topology": {"passings": {}}}})
+    assert api.ok("GET", "passings", 200)["total"] == 0
+    other = api.ok("POST", "splitters", 201, body={"parent": cable["boxA"], "isDrop": False,
+                                                   "splitterType": type_id(api, "splitter-types",
+                                                                           "01/08 R F")})
+    elsewhere = api.patch(f"base-boxes/{cto['id']}/structure", body={"structure": {"topology": {
+        "cords": {MISSING: {"id": MISSING, "name": "C", "observation": ""}},
+        "splitters": {other["id"]: {"name": "x"}}}}})
+    assert elsewhere.status_code == 422 and elsewhere.get_json()["code"] == "ELEMENT_ELSEWHERE"
+    assert api.ok("GET", "cords", 200)["total"] == 0                   # all or nothing
+    assert api.world.check_invariants() is None
+
+
+# ---- change requests ------------------------------------------------------------------------------
+def test_a_box_structure_change_request_is_applied_when_approved(api, project):
+    cto, cable, splitter = _cto_with_a_cable(api, project)
+    fibers = api.ok("GET", f"base-boxes/{cto['id']}/topology", 200)["cables"][cable["id"]]["fibers"]
+    structure = {"topology": {"splitters": {splitter["id"]: {"connectables": {
+        "input": [fibers[0]], "output": [None] * 8}}}}, "design": {"positions": {}}}
+    bad = api.post("change-requests/box-structures", body={
+        "element": {"id": MISSING, "kind": "box"}, "description": "ligar", "structure": structure})
+    assert bad.status_code == 422 and bad.get_json()["field"] == "element.id"
+    request = api.ok("POST", "change-requests/box-structures", 201, body={
+        "element": {"id": cto["id"], "kind": "box"}, "description": "ligar o splitter",
+        "structure": structure})
+    assert (request["kind"], request["status"], request["code"]) == ("BoxStructure", "pending", "CR-000001")
+    assert request["project"] == project["id"] and request["createdBy"] == api.world.user["id"]
+    assert api.ok("GET", f"change-requests/{request['id']}", 200) == request
+    wrong = api.patch(f"change-requests/box-structures/{request['id']}/review",
+                      body={"elementId": MISSING, "kind": "BoxStructure", "status": "approved"})
+    assert wrong.status_code == 422 and wrong.get_json()["field"] == "elementId"
+    api.ok("PATCH", f"change-requests/box-structures/{request['id']}/review", 204,
+           body={"elementId": cto["id"], "kind": "BoxStructure", "status": "approved"})
+    assert api.ok("GET", f"splitters/{splitter['id']}", 200)["connectables"]["input"] == [fibers[0]]
+    settled = api.ok("GET", f"change-requests/box-structures/{request['id']}", 200)
+    assert settled["status"] == "approved" and settled["review"]["by"]["id"] == api.world.user["id"]
+    again = api.patch(f"change-requests/box-structures/{request['id']}", body={"description": "outra"})
+    assert again.status_code == 422 and again.get_json()["code"] == "CHANGE_REQUEST_REVIEWED"
+
+
+def test_a_box_create_request_makes_its_box_when_approved(api, project):
+    data = {"boxType": type_id(api, "box-types", "CTO"), "project": project["id"],
+            "coords": [-48.548, -27.595], "name": "CTO-NOVA"}
+    first = api.ok("POST", "box-create-requests", 201, body={"description": "nova CTO", "boxData": data})
+    second = api.ok("POST", "box-create-requests", 201, body={"description": "outra CTO", "boxData": data})
+    assert first["element"] == {"id": None, "kind": "box"} and second["code"] == "CR-000002"
+    listed = api.ok("GET", "change-requests", 200)
+    assert [r["id"] for r in listed["rows"]] == [first["id"], second["id"]]
+    approved = api.ok("POST", f"box-create-requests/{first['id']}/approve", 200,
+                      body={"observation": "ok", "boxData": {"implanted": True}})
+    box = api.ok("GET", f"boxes/{approved['element']['id']}", 200)
+    assert box["name"] == "CTO-NOVA" and box["hierarchyLevel"] == 3 and box["implanted"] is True
+    assert approved["status"] == "approved" and approved["observation"] == "ok"
+    no_reason = api.post(f"box-create-requests/{second['id']}/reject", body={"observation": ""})
+    assert no_reason.status_code == 400
+    rejected = api.ok("POST", f"box-create-requests/{second['id']}/reject", 200,
+                      body={"observation": "já existe"})
+    assert rejected["status"] == "rejected" and rejected["element"]["id"] is None
+    twice = api.post(f"box-create-requests/{second['id']}/approve", body={})
+    assert twice.status_code == 422 and twice.get_json()["code"] == "CHANGE_REQUEST_REVIEWED"
+    assert api.ok("GET", "boxes", 200, query=where("name", "=", "CTO-NOVA"))["total"] == 1

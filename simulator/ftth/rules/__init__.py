@@ -9,7 +9,8 @@
 * ``areas`` — regions and their types, horizontal condominiums;
 * ``paths`` — the passive plant cables follow: poles, points and junction boxes with their
   adjacency, ducts and their types;
-* ``patching`` — DIOs, switches, passings, cords and shelves inside boxes.
+* ``patching`` — DIOs, switches, passings, cords and shelves inside boxes;
+* ``requests`` — change requests of box structures and new boxes.
 
 A new resource with rules of its own gets a class in its family's module and an entry in
 ``RULES``; one with only the generic rules needs nothing here.
@@ -26,6 +27,7 @@ from .inventory import Boxes, Buildings, CableTypes, OltTypes, Pops, Projects, U
 from .network import Cables, Connectors, Fusions, Splitters
 from .patching import Cords, Dios, Passings, Shelfs, Switches
 from .paths import Ducts, DuctTypes, JunctionBoxes, Points, Poles
+from .requests import BoxCreateRequests, BoxStructureRequests
 
 RULES: dict[str, Rules] = {route: Rules() for route in RESOURCES}
 RULES.update({
@@ -40,5 +42,6 @@ RULES.update({
     "duct-types": DuctTypes(), "points": Points(), "junction-boxes": JunctionBoxes(),
     "ducts": Ducts(), "regions": Areas(), "horizontal-condominiums": Areas(),
     "dios": Dios(), "switches": Switches(), "passings": Passings(), "cords": Cords(),
-    "shelfs": Shelfs(),
+    "shelfs": Shelfs(), "change-requests/box-structures": BoxStructureRequests(),
+    "box-create-requests": BoxCreateRequests(),
 })
