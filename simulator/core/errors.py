@@ -57,6 +57,12 @@ class Conflict(DomainError):
     default_code = "CONFLICT"
 
 
+class UnsupportedMediaType(DomainError):
+    """A body in a media type the operation does not take (415)."""
+    status = 415
+    default_code = "UNSUPPORTED_MEDIA_TYPE"
+
+
 class TooLarge(DomainError):
     status = 413
     default_code = "PAYLOAD_TOO_LARGE"

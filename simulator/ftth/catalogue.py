@@ -185,6 +185,14 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        immutable=("element", "status", "code", "createdBy", "review", "project", "applicable",
                   "boxData"),
        defaults={**CHANGE_REQUEST_DEFAULTS, "structure": None}),
+    _r("posts", "Post", tag_type="post", indexes=("project",),
+       refs={"project": ("projects",), "owner": ("users",)},
+       list_refs={"tags": ("tags",), "files": ("files",)},
+       immutable=("element", "owner", "files", "project"),
+       defaults={"title": None, "observation": None, "tags": [], "files": []}),
+    _r("files", "File", indexes=("post",), refs={"project": ("projects",), "post": ("posts",)},
+       operations=("delete",), hidden=("content",),             # the bytes: GET .../content
+       defaults={"name": None, "contentType": None}),
     _r("pop-types", "PopType", project_scoped=False,
        defaults={"hierarchyLevel": 1, "prefix": "POP ", "description": None,
                  "color": {"implanted": "#3388FF", "notImplanted": "#FFA500", "draft": "#FFA500"}}),
@@ -278,4 +286,5 @@ DEFAULT_SETTINGS = {
     "defaultPonPotency": 0.0,        # PON launch power when neither PON nor project says (dBm)
     "connectorLoss": 0.5,            # a connectorised splitter output (dB)
     "dropConnectorLoss": 0.5,        # field connector at the end of a drop (dB)
+    "fileStorageLimit": 50 * 1024 * 1024,   # bytes of uploaded files a tenant keeps (413 beyond)
 }

@@ -5,16 +5,18 @@ Werkzeug's own 404/405/413/400 are turned into the same envelope by ``simulator.
 """
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request, send_file
 
 from ..core.errors import Invalid, MethodNotAllowed, NotFound
 from ..core.query import parse_json_param, parse_populate, parse_select, parse_sort
-from ..ftth import feasibility, properties, requests, structure
+from ..ftth import feasibility, posts, properties, requests, structure
 from ..ftth.domain import system_config
 from ..wire.contract import Contract
-from ..wire.encoding import api_key, json_body, no_content, object_body, respond
+from ..wire.encoding import (api_key, form_fields, json_body, nested, no_content, object_body,
+                             respond)
 
 bp = Blueprint("ozmap", __name__, url_prefix="/api/v2")
 
@@ -33,7 +35,8 @@ def sim():
 # ---- request pipeline ---------------------------------------------------------------------
 @bp.before_request
 def authenticate_and_validate():
-    g.body, g.dropped = json_body(), []
+    multipart = request.mimetype == "multipart/form-data"
+    g.body, g.dropped = None if multipart else json_body(), []
     strict = sim().strict
     if request.endpoint not in PUBLIC:
         g.world, g.access = sim().resolve(api_key())
@@ -47,7 +50,9 @@ def authenticate_and_validate():
             raise NotFound(f"no route {request.method} {request.path}", "ROUTE_NOT_FOUND")
         return                 # a client code with an encoded "/" (the router splits on it)
     operation.validate_query(request.args, strict)
-    if request.method in ("POST", "PATCH") or g.body is not None:
+    if multipart:
+        g.body = nested(operation.validate_form(form_fields(), strict, g.dropped))
+    elif request.method in ("POST", "PATCH") or g.body is not None:
         g.body = operation.validate_body(g.body, strict, g.dropped)
 
 
@@ -200,6 +205,20 @@ def decide_box_create_request(request_id, decision):
     if decide is None:
         raise NotFound(f"no route POST {request.path}", "ROUTE_NOT_FOUND")
     return respond(decide(g.world, request_id, object_body(g.body), g.access))
+
+
+# ---- files -------------------------------------------------------------------------------------
+@bp.post("/files")
+def upload_files():
+    uploads = [(f.filename or "file", f.mimetype or "application/octet-stream", f.read())
+               for f in request.files.getlist("files")]
+    return respond(posts.add_files(g.world, object_body(g.body), uploads, g.access), 201)
+
+
+@bp.get("/files/<file_id>/content")
+def file_content(file_id):
+    data, kind, name = posts.file_content(g.world, file_id, g.access)
+    return send_file(io.BytesIO(data), mimetype=kind, as_attachment=True, download_name=name)
 
 
 # ---- special routes -----------------------------------------------------------------------

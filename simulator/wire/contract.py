@@ -29,7 +29,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
-from ..core.errors import Invalid
+from ..core.errors import Invalid, UnsupportedMediaType
 from ..core.query import loads
 
 URI = "urn:ozsim:contract"
@@ -112,12 +112,17 @@ class Operation:
         self.operation_id = spec.get("operationId")
         self.body = None
         self.body_check = None
-        body = (spec.get("requestBody") or {}).get("content", {}).get("application/json")
+        content = (spec.get("requestBody") or {}).get("content", {})
+        body = content.get("application/json")
         if body and "schema" in body:
             schema = body["schema"]
             self.body = Draft202012Validator(_anchor(schema), registry=registry,
                                               format_checker=FORMATS)
             self.body_check = _valid_by_rust(_rust(_anchor(schema), rs_registry, True))
+        form = content.get("multipart/form-data")       # uploads: fields validated as strings
+        self.form = (Draft202012Validator(_anchor(form["schema"]), registry=registry,
+                                          format_checker=FORMATS)
+                     if form and "schema" in form else None)
         self.responses = {}
         for status, response in (spec.get("responses") or {}).items():
             content = _resolve(response, document).get("content") or {}
@@ -147,12 +152,26 @@ class Operation:
         Not ``strict`` (OZmap's behaviour), unknown fields are dropped instead of refused —
         wherever they are — and their dotted paths appended to ``dropped``."""
         if self.body is None:
+            if self.form is not None and body is not None:
+                raise UnsupportedMediaType(f"{self.method} {self.template} takes a multipart form",
+                                           "UNSUPPORTED_MEDIA_TYPE", "body")
             return body
         if self.body_check is None or not self.body_check(body):
             if not strict:
                 body = _without_unknown(self.body, body, dropped)
             _raise_first(self.body.iter_errors(body), where="body")
         return body
+
+    def validate_form(self, fields: dict, strict: bool, dropped: list | None = None) -> dict:
+        """The fields of a ``multipart/form-data`` body (strings; a file part as its file
+        name), valid against the operation's form schema — 415 when it takes none."""
+        if self.form is None:
+            raise UnsupportedMediaType(f"{self.method} {self.template} takes a JSON body, not a "
+                                       "multipart form", "UNSUPPORTED_MEDIA_TYPE", "body")
+        if not strict:
+            fields = _without_unknown(self.form, fields, dropped)
+        _raise_first(self.form.iter_errors(fields), where="body")
+        return fields
 
     def validate_query(self, args, strict: bool = True) -> None:
         for name, validator, schema, array, check in self.query:
@@ -218,8 +237,7 @@ def _unknown_fields(error) -> list | None:
     when it is about something else. Of the alternatives of a ``oneOf``/``anyOf``, the first
     whose only errors are unknown fields is the one the value was meant for."""
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = error.schema.get("properties", {})
-        return [(tuple(error.absolute_path), sorted(set(error.instance) - set(known)))]
+        return [(tuple(error.absolute_path), _extras(error))]
     if error.validator in ("oneOf", "anyOf") and error.context:
         branches: dict = {}
         for sub in error.context:
@@ -288,6 +306,13 @@ def _coerce(raw: str, schema: dict):
     return raw
 
 
+def _extras(error) -> list[str]:
+    """The fields of an ``additionalProperties`` error's object that its schema does not name."""
+    known, patterns = error.schema.get("properties", {}), error.schema.get("patternProperties", {})
+    return sorted(k for k in error.instance
+                  if k not in known and not any(re.search(p, k) for p in patterns))
+
+
 def _raise_first(errors, where: str, prefix: str = ""):
     best = None
     for error in errors:
@@ -300,7 +325,7 @@ def _raise_first(errors, where: str, prefix: str = ""):
     path = ".".join(str(p) for p in best.absolute_path)
     field = ".".join(p for p in (prefix, path) if p) or where
     if best.validator == "additionalProperties":
-        extras = sorted(set(best.instance) - set(best.schema.get("properties", {})))
+        extras = _extras(best)
         name = ".".join(p for p in (field if field != where else "", extras[0] if extras else "") if p)
         raise Invalid(f"unknown field '{name}' is not allowed here", "UNKNOWN_FIELD", name)
     if best.validator in ("required", "dependentRequired"):

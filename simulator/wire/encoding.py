@@ -44,6 +44,38 @@ def json_body():
     return loads(raw, "body")
 
 
+def form_fields() -> dict:
+    """The fields of a ``multipart/form-data`` request: a text field as its string (a list
+    when it repeats); file parts as the list of their file names."""
+    fields = {k: v if len(v) > 1 else v[0] for k, v in request.form.lists()}
+    for key, uploads in request.files.lists():
+        fields[key] = [upload.filename or "" for upload in uploads]
+    return fields
+
+
+def nested(fields: dict) -> dict:
+    """Dotted form keys as nested values: ``element.id`` → ``{"element": {"id"}}``, numbered
+    segments ``tags.0``, ``tags.1`` → a list in their order."""
+    out: dict = {}
+    for key, value in fields.items():
+        node, parts = out, key.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[parts[-1]] = value
+    return _lists(out)
+
+
+def _lists(node):
+    if not isinstance(node, dict):
+        return node
+    node = {k: _lists(v) for k, v in node.items()}
+    if node and all(k.isdecimal() for k in node):
+        return [node[k] for k in sorted(node, key=int)]
+    return node
+
+
 def object_body(body) -> dict:
     """``body`` when it is a JSON object (an empty body counts as ``{}`` when allowed)."""
     if not isinstance(body, dict):

@@ -3,9 +3,10 @@ the references they check and the state their writes leave (the generic round tr
 is in ``test_resources.ROUND_TRIPS``)."""
 from __future__ import annotations
 
+import io
 import json
 
-from .conftest import type_id
+from .conftest import conformance, type_id
 
 MISSING = "0123456789abcdef01234567"
 
@@ -386,3 +387,89 @@ def test_a_box_create_request_makes_its_box_when_approved(api, project):
     twice = api.post(f"box-create-requests/{second['id']}/approve", body={})
     assert twice.status_code == 422 and twice.get_json()["code"] == "CHANGE_REQUEST_REVIEWED"
     assert api.ok("GET", "boxes", 200, query=where("name", "=", "CTO-NOVA"))["total"] == 1
+
+
+# ---- posts and files --------------------------------------------------------------------------
+def _form(api, path: str, fields: dict, files=()):
+    """A multipart POST as the SDK sends it (every response checked against the contract)."""
+    data = {**fields, **({"files": [(io.BytesIO(content), name) for name, content in files]}
+                         if files else {})}
+    response = api.http.post(f"/api/v2/{path}", data=data, content_type="multipart/form-data",
+                             headers={"Authorization": api.key})
+    problems = conformance("POST", response)
+    assert not problems, problems
+    return response
+
+
+def test_a_post_pins_a_note_on_an_element_and_keeps_its_files(api, project):
+    box = _box(api, project)
+    tag = api.ok("POST", "tags", 201, body={"name": "foto", "allowedTypes": ["post"]})
+    made = _form(api, "posts", {"element.kind": "box", "element.id": box["id"], "title": "Sem tampa",
+                                "tags.0": tag["id"]})
+    assert made.status_code == 201, made.get_json()
+    post = made.get_json()
+    assert post["element"] == {"id": box["id"], "kind": "box"} and post["tags"] == [tag["id"]]
+    assert post["project"] == project["id"] and post["owner"] == api.world.user["id"]
+    photo, plan = b"\xff\xd8\xff\xe0jpeg bytes", b"%PDF-1.4 plan"
+    uploaded = _form(api, "files", {"element.kind": "post", "element.id": post["id"]},
+                     files=[("tampa.jpg", photo), ("planta.pdf", plan)])
+    assert uploaded.status_code == 201, uploaded.get_json()
+    files = uploaded.get_json()
+    assert [(f["name"], f["size"]) for f in files] == [("tampa.jpg", len(photo)), ("planta.pdf", len(plan))]
+    assert api.ok("GET", f"posts/{post['id']}", 200)["files"] == [f["id"] for f in files]
+    served = api.get(f"files/{files[0]['id']}/content")
+    assert served.status_code == 200 and served.data == photo
+    assert served.mimetype == "image/jpeg" and "content" not in api.ok("GET", f"files/{files[0]['id']}", 200)
+    api.ok("PATCH", f"posts/{post['id']}", 204, body={"observation": "tampa trocada"})
+    api.ok("DELETE", f"posts/{post['id']}", 204)
+    api.ok("GET", f"files/{files[1]['id']}", 404)
+
+
+def test_posts_name_existing_elements_as_json_too(api, project):
+    box = _box(api, project)
+    post = api.ok("POST", "posts", 201, body={"element": {"kind": "box", "id": box["id"]}})
+    assert post["files"] == [] and post["title"] is None
+    for element, code in (({"kind": "box", "id": MISSING}, "REFERENCE_NOT_FOUND"),
+                          ({"kind": "pole", "id": box["id"]}, "REFERENCE_NOT_FOUND")):
+        refused = api.post("posts", body={"element": element})
+        assert refused.status_code == 422 and refused.get_json()["code"] == code
+    not_a_form = api.post("files", body={"element": {"kind": "post", "id": post["id"]}})
+    assert not_a_form.status_code == 415
+
+
+def test_a_tenant_keeps_files_up_to_its_limit(api, project):
+    box = _box(api, project)
+    post = api.ok("POST", "posts", 201, body={"element": {"kind": "box", "id": box["id"]}})
+    api.world.settings["fileStorageLimit"] = 100
+    assert _form(api, "files", {"element.kind": "post", "element.id": post["id"]},
+                 files=[("a.bin", b"x" * 60)]).status_code == 201
+    full = _form(api, "files", {"element.kind": "post", "element.id": post["id"]},
+                 files=[("b.bin", b"x" * 60)])
+    assert full.status_code == 413 and full.get_json()["code"] == "FILE_STORAGE_FULL"
+    assert len(api.ok("GET", f"posts/{post['id']}", 200)["files"]) == 1
+
+
+def test_unknown_form_fields_follow_the_mode(api, strict_api, project, strict_project):
+    for client, proj, status in ((api, project, 201), (strict_api, strict_project, 400)):
+        box = _box(client, proj)
+        response = _form(client, "posts", {"element.kind": "box", "element.id": box["id"],
+                                           "legacy": "1"})
+        assert response.status_code == status, response.get_json()
+        if status == 201:
+            assert "legacy" in response.headers["X-Ozsim-Warning"]
+
+
+def test_snapshots_keep_the_bytes_of_files(api, project, tmp_path):
+    from ozsim.core import snapshot
+    from ozsim.ftth.domain import FtthWorld
+    from ozsim.ftth.posts import file_content
+
+    box = _box(api, project)
+    post = api.ok("POST", "posts", 201, body={"element": {"kind": "box", "id": box["id"]}})
+    [uploaded] = _form(api, "files", {"element.kind": "post", "element.id": post["id"]},
+                       files=[("foto.jpg", bytes(range(256)))]).get_json()
+    for fmt in ("pickle", "json"):
+        path = tmp_path / f"world.{fmt}"
+        snapshot.save(api.world, path, fmt=fmt)
+        loaded = snapshot.load(path, FtthWorld)
+        assert file_content(loaded, uploaded["id"]) == (bytes(range(256)), "image/jpeg", "foto.jpg")

@@ -10,7 +10,8 @@
 * ``paths`` — the passive plant cables follow: poles, points and junction boxes with their
   adjacency, ducts and their types;
 * ``patching`` — DIOs, switches, passings, cords and shelves inside boxes;
-* ``requests`` — change requests of box structures and new boxes.
+* ``requests`` — change requests of box structures and new boxes;
+* ``posts`` — posts pinned on elements, and their files.
 
 A new resource with rules of its own gets a class in its family's module and an entry in
 ``RULES``; one with only the generic rules needs nothing here.
@@ -27,6 +28,7 @@ from .inventory import Boxes, Buildings, CableTypes, OltTypes, Pops, Projects, U
 from .network import Cables, Connectors, Fusions, Splitters
 from .patching import Cords, Dios, Passings, Shelfs, Switches
 from .paths import Ducts, DuctTypes, JunctionBoxes, Points, Poles
+from .posts import Files, Posts
 from .requests import BoxCreateRequests, BoxStructureRequests
 
 RULES: dict[str, Rules] = {route: Rules() for route in RESOURCES}
@@ -43,5 +45,5 @@ RULES.update({
     "ducts": Ducts(), "regions": Areas(), "horizontal-condominiums": Areas(),
     "dios": Dios(), "switches": Switches(), "passings": Passings(), "cords": Cords(),
     "shelfs": Shelfs(), "change-requests/box-structures": BoxStructureRequests(),
-    "box-create-requests": BoxCreateRequests(),
+    "box-create-requests": BoxCreateRequests(), "posts": Posts(), "files": Files(),
 })
