@@ -193,6 +193,10 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
     _r("files", "File", indexes=("post",), refs={"project": ("projects",), "post": ("posts",)},
        operations=("delete",), hidden=("content",),             # the bytes: GET .../content
        defaults={"name": None, "contentType": None}),
+    _r("reports/polygon", "PolygonReport", refs={"project": ("projects",)},
+       list_refs={"tags": ("tags",)}, immutable=("data", "date"),
+       defaults={"name": None, "project": None, "isGeneralReport": None, "extra": None,
+                 "tags": []}),
     _r("pop-types", "PopType", project_scoped=False,
        defaults={"hierarchyLevel": 1, "prefix": "POP ", "description": None,
                  "color": {"implanted": "#3388FF", "notImplanted": "#FFA500", "draft": "#FFA500"}}),

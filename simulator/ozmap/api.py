@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, g, request, send_file
 
 from ..core.errors import Invalid, MethodNotAllowed, NotFound
 from ..core.query import parse_json_param, parse_populate, parse_select, parse_sort
-from ..ftth import feasibility, posts, properties, requests, structure
+from ..ftth import feasibility, posts, properties, reports, requests, structure
 from ..ftth.domain import system_config
 from ..wire.contract import Contract
 from ..wire.encoding import (api_key, form_fields, json_body, nested, no_content, object_body,
@@ -166,7 +166,7 @@ def delete_element(name, element_id):
 
 
 # collections whose route has two segments take the generic views too
-for _name in ("change-requests/box-structures",):
+for _name in ("change-requests/box-structures", "reports/polygon"):
     for _rule, _view, _method in ((f"/{_name}", list_elements, "GET"),
                                   (f"/{_name}", create_element, "POST"),
                                   (f"/{_name}/<element_id>", get_element, "GET"),
@@ -205,6 +205,34 @@ def decide_box_create_request(request_id, decision):
     if decide is None:
         raise NotFound(f"no route POST {request.path}", "ROUTE_NOT_FOUND")
     return respond(decide(g.world, request_id, object_body(g.body), g.access))
+
+
+# ---- reports ---------------------------------------------------------------------------------
+@bp.post("/reports/<report_id>/move")
+def move_report(report_id):
+    body = object_body(g.body)
+    return respond(reports.move(g.world, report_id, body.get("lat"), body.get("lng"), g.access))
+
+
+@bp.route("/reports/<report_id>/tags", methods=["POST", "DELETE"])
+def report_tags(report_id):
+    return respond(reports.tag(g.world, report_id, object_body(g.body).get("tags"),
+                               request.method == "POST", g.access))
+
+
+@bp.post("/reports/project")
+def reports_project():
+    body = object_body(g.body)
+    reports.reassign(g.world, body.get("project"), body.get("ids"), g.access)
+    return no_content()
+
+
+@bp.post("/reports/elements/<mode>")
+def elements_report(mode):
+    report = {"complete": reports.complete, "count": reports.count}.get(mode)
+    if report is None:
+        raise NotFound(f"no route POST {request.path}", "ROUTE_NOT_FOUND")
+    return respond(report(g.world, object_body(g.body).get("elements"), g.access))
 
 
 # ---- files -------------------------------------------------------------------------------------

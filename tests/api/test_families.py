@@ -473,3 +473,56 @@ def test_snapshots_keep_the_bytes_of_files(api, project, tmp_path):
         snapshot.save(api.world, path, fmt=fmt)
         loaded = snapshot.load(path, FtthWorld)
         assert file_content(loaded, uploaded["id"]) == (bytes(range(256)), "image/jpeg", "foto.jpg")
+
+
+# ---- reports --------------------------------------------------------------------------------------
+SQUARE = {"type": "Polygon", "coordinates": [[[-48.549, -27.596], [-48.547, -27.596], [-48.547, -27.594],
+                                              [-48.549, -27.594], [-48.549, -27.596]]]}
+
+
+def test_a_polygon_report_counts_what_it_holds_and_follows_its_polygon(api, project):
+    inside = _box(api, project, implanted=True)
+    _box(api, project, coords=[-48.6, -27.6])                         # outside
+    api.ok("POST", "properties", 201, body={"project": project["id"], "coords": FLORIPA,
+                                            "client": {"code": "R-1", "implanted": True}})
+    report = api.ok("POST", "reports/polygon", 201, body={"polygon": SQUARE, "name": "Centro",
+                                                          "project": project["id"]})
+    data = report["data"]
+    assert data["id"] == report["id"] and report["date"]
+    assert data["boxes"] == [{"id": inside["boxType"], "implanted": 1, "not_implanted": 0,
+                              "draft": 0, "total": 1}]
+    assert data["properties"] == [{"implanted": 1, "total": 1}]
+    assert data["clients"] == [{"id": project["id"], "implanted": 1, "not_implanted": 0, "total": 1}]
+    moved = api.ok("POST", f"reports/{report['id']}/move", 200, body={"lat": -27.6, "lng": -48.6})
+    assert [b["total"] for b in moved["data"]["boxes"]] == [1] and moved["polygon"] != SQUARE
+    assert moved["data"]["properties"] == [{"implanted": 0, "total": 0}]
+    assert api.ok("GET", f"reports/polygon/{report['id']}", 200) == moved
+    tag = api.ok("POST", "tags", 201, body={"name": "auditoria", "allowedTypes": ["box"]})
+    assert api.ok("POST", f"reports/{report['id']}/tags", 200, body={"tags": [tag["id"]]})["tags"] == \
+        [tag["id"]]
+    unknown = api.post(f"reports/{report['id']}/tags", body={"tags": [MISSING]})
+    assert unknown.status_code == 422
+    assert api.ok("DELETE", f"reports/{report['id']}/tags", 200, body={"tags": [tag["id"]]})["tags"] == []
+    other = api.ok("POST", "projects", 201, body={"name": "Outro"})
+    api.ok("POST", "reports/project", 204, body={"project": other["id"], "ids": [report["id"]]})
+    assert api.ok("GET", f"reports/polygon/{report['id']}", 200)["project"] == other["id"]
+    api.ok("PATCH", f"reports/polygon/{report['id']}", 204, body={"polygon": SQUARE})
+    assert api.ok("GET", f"reports/polygon/{report['id']}", 200)["data"]["properties"] == \
+        [{"implanted": 1, "total": 1}]
+
+
+def test_an_elements_report_lists_what_it_finds(api, project):
+    box = _box(api, project)
+    splitter = api.ok("POST", "splitters", 201, body={
+        "parent": box["id"], "isDrop": True, "splitterType": type_id(api, "splitter-types", "01/08 A C")})
+    api.ok("POST", "properties", 201, body={"box": box["id"], "auto_connect": True,
+                                            "client": {"code": "E-1"}})
+    elements = {"boxIds": [box["id"], MISSING], "connectorIds": [splitter["id"]], "towerIds": [MISSING]}
+    complete = api.ok("POST", "reports/elements/complete", 200, body={"elements": elements})
+    [row] = complete["boxes"]
+    assert (row["id"], row["capacity"], row["busyDoors"], row["availableDoors"], row["clients"]) == \
+        (box["id"], 8, 1, 7, 1)
+    assert complete["splitters"][0]["available"] == 7
+    assert sorted(e["element"] for e in complete["errors"]) == [MISSING, MISSING]
+    count = api.ok("POST", "reports/elements/count", 200, body={"elements": elements})
+    assert (count["boxes"], count["splitters"], count["cables"], len(count["errors"])) == (1, 1, 0, 2)

@@ -11,7 +11,8 @@
   adjacency, ducts and their types;
 * ``patching`` — DIOs, switches, passings, cords and shelves inside boxes;
 * ``requests`` — change requests of box structures and new boxes;
-* ``posts`` — posts pinned on elements, and their files.
+* ``posts`` — posts pinned on elements, and their files;
+* ``reports`` — polygon reports.
 
 A new resource with rules of its own gets a class in its family's module and an entry in
 ``RULES``; one with only the generic rules needs nothing here.
@@ -29,6 +30,7 @@ from .network import Cables, Connectors, Fusions, Splitters
 from .patching import Cords, Dios, Passings, Shelfs, Switches
 from .paths import Ducts, DuctTypes, JunctionBoxes, Points, Poles
 from .posts import Files, Posts
+from .reports import PolygonReports
 from .requests import BoxCreateRequests, BoxStructureRequests
 
 RULES: dict[str, Rules] = {route: Rules() for route in RESOURCES}
@@ -46,4 +48,5 @@ RULES.update({
     "dios": Dios(), "switches": Switches(), "passings": Passings(), "cords": Cords(),
     "shelfs": Shelfs(), "change-requests/box-structures": BoxStructureRequests(),
     "box-create-requests": BoxCreateRequests(), "posts": Posts(), "files": Files(),
+    "reports/polygon": PolygonReports(),
 })
