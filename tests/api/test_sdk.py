@@ -468,3 +468,98 @@ def test_concurrent_reservations_never_share_a_port(sdk_env):
     assert r["failed"] == [{"status": 422, "code": "BOX_FULL"}] * 4
     assert sorted(r["output"]) == sorted(p["fiber"] for p in r["ok"])
     assert r["properties"] == 8
+
+
+# ---- every family the SDK 1.1.8 writes, its views and its actions -----------------------------
+FAMILY_KINDS = {
+    "boxTemplate": "BoxTemplate", "boxType": "BoxType", "buildingType": "BuildingType",
+    "cableType": "CableType", "color": "Color", "connectorType": "ConnectorType",
+    "fusionType": "FusionType", "dioType": "DIOType", "ductType": "DuctType",
+    "fiberProfile": "FiberProfile", "junctionBoxType": "JunctionBoxType", "oltType": "OLTType",
+    "poleType": "PoleType", "popType": "PopType", "regionType": "RegionType",
+    "shelfType": "ShelfType", "splitterType": "SplitterType", "switchType": "SwitchType",
+    "pendencyType": "PendencyType", "role": "Role", "projectGroup": "ProjectGroup", "users": "User",
+    "point": "Point", "pole": "Pole", "junctionBox": "JunctionBox", "building": "Building",
+    "pop": "Pop", "horizontalCondominium": "HorizontalCondominium", "region": "Region",
+    "duct": "Duct", "cable": "Cable", "connector": "Connector", "fusion": "Fusion", "dio": "DIO",
+    "switch": "Switch", "shelf": "Shelf", "cord": "Cord", "olt": "OLT", "slot": "Slot",
+    "boxStructureChangeRequest": "BoxStructure", "boxCreateRequest": "BoxCreate",
+    "polygonReport": "PolygonReport", "post": "Post",
+}
+
+
+@pytest.fixture(scope="module")
+def strict_sdk_env(live_server, simulator):
+    """(base_url, key) of a fresh tenant of the live server that refuses unknown fields: what
+    the SDK sends must all be in the contract."""
+    base_url, _ = live_server
+    return base_url, simulator.add_tenant(network="empty", strict=True)
+
+
+@pytest.fixture(scope="module")
+def families(strict_sdk_env):
+    """The driver's `families` scenario, once: every family's crud() and listing()."""
+    return drive(*strict_sdk_env, "families")
+
+
+def test_the_sdk_families_are_the_driver_s():
+    assert sorted(FAMILY_KINDS) == sorted(drive("http://127.0.0.1:1", "unused", "familyNames"))
+
+
+@pytest.mark.parametrize("family", sorted(FAMILY_KINDS))
+def test_every_family_through_the_sdk(families, family):
+    """create, findById, updateById, deleteById, a filtered find sorted descending, findAll
+    over three pages and findById of a never-issued id — through the family's SDK proxy, on a
+    strict tenant (every field the SDK sends is in the contract)."""
+    result = families[family]
+    assert_crud(result, FAMILY_KINDS[family])
+    assert_listing(result["listing"])
+
+
+def test_cables_through_the_sdk_create_points_and_inline_boxes(families):
+    cable = families["cable"]["created"]
+    assert len(cable["poles"]) == 2 and all(HEX24.match(p["id"]) for p in cable["poles"])
+    assert HEX24.match(cable["boxB"]) and cable["boxB"] != cable["boxA"]
+    assert cable["length"] > 0 and cable["fiberNumber"] == 12
+
+
+def test_the_sdk_reads_the_views(strict_sdk_env):
+    r = drive(*strict_sdk_env, "views")
+    views = {   # view: (kinds it shows here at least, kinds it may show)
+        "baseBox": ({"Box", "Pop", "CableStub"}, {"Box", "Building", "Property", "Pop", "CableStub"}),
+        "basePoint": ({"JunctionBox", "Point"}, {"Pole", "Point", "JunctionBox"}),
+        "cableStub": ({"CableStub"}, {"CableStub"}),
+        "networkConnector": ({"Passing", "OLT", "Shelf"}, {"Splitter", "DIO", "Fusion", "Connector",
+                                                           "Passing", "Switch", "Shelf", "OLT", "Slot",
+                                                           "PON"}),
+        "networkConnectables": ({"Fiber"}, {"Fiber"}),
+        "passing": ({"Passing"}, {"Passing"}),
+        "changeRequest": ({"BoxStructure", "BoxCreate"}, {"BoxStructure", "BoxCreate"}),
+    }
+    for name, (seen, allowed) in views.items():
+        view = r[name]
+        assert seen <= set(view["kinds"]) <= allowed, (name, view["kinds"])
+        assert sorted(view["all"]) == sorted(view["ids"]) and len(set(view["all"])) == view["total"]
+        assert view["first"]["id"] == view["ids"][0] and view["missing"] is None
+    assert r["fibers"] == {"total": 12, "numbers": list(range(12, 0, -1)), "all": 12}
+    assert r["renamed"]["name"].startswith("F12") and r["renamed"]["observation"] == "reserva"
+    assert r["cableStub"]["ids"] == [r["cable"]["boxB"]]
+    assert r["systemConfig"]["kind"] == "SystemConfig"
+
+
+def test_the_sdk_actions(strict_sdk_env):
+    r = drive(*strict_sdk_env, "actions")
+    assert set(r["buildingStructure"]) == {"topology", "design"}
+    assert r["before"]["topology"]["splitters"][r["splitter"]]["code"] == "01/08 A C"
+    assert r["reviewed"]["status"] == "approved" and r["renamed"].startswith("SPL renomeado")
+    assert r["approved"]["status"] == "approved" and HEX24.match(r["approved"]["element"]["id"])
+    assert r["rejected"]["status"] == "rejected" and r["rejected"]["observation"] == "duplicada"
+    [uploaded] = r["uploaded"]
+    assert uploaded["kind"] == "File" and uploaded["size"] > 0
+    assert r["postWithFiles"]["files"] == [uploaded["id"]]
+    assert r["moved"]["polygon"] != r["report"]["polygon"]
+    assert r["tagged"] and r["untagged"] == [] and r["reassigned"] == r["other"]
+    assert (r["count"]["boxes"], r["count"]["splitters"]) == (1, 1)
+    assert r["complete"]["boxes"][0]["id"] == r["box"]
+    assert r["afterBatch"] == -21 and r["clientAfterBatch"] is True      # null filters: every one
+    assert r["configAfter"]["hierarchyLevels"]["towers"][0]["name"].startswith("Torre")

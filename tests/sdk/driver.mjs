@@ -176,6 +176,118 @@ async function crud(proxy, createData, updateData, list = null) {
 const listName = (k) => `List-${TAG}-${k}`;
 const likeListName = (property = 'name') => ({ property, operator: 'like', value: `List-${TAG}-` });
 
+// ---- families -----------------------------------------------------------------------------------
+/** What the family scenarios build on: a project (and another), types from the catalogue, a box,
+ *  a POP with a shelf, junction boxes, the API user's role. */
+async function familyContext(sdk) {
+  const byName = async (proxy, name) => (await proxy.find({ filter: [{ property: 'name', operator: '=', value: name }] })).rows[0];
+  const project = await newProject(sdk);
+  const other = await newProject(sdk, `SDK other ${TAG}`);
+  const box = await newBox(sdk, project);
+  const popType = await typeByCode(sdk.popType, 'POP');
+  const pop = await sdk.pop.create({ project: project.id, coords: COORDS, popType: popType.id, hierarchyLevel: 1, implanted: true, name: `POP ${TAG}` });
+  const shelfType = await firstRow(sdk.shelfType, 'shelf types');
+  const shelf = await sdk.shelf.create({ parent: pop.id, shelfType: shelfType.id, name: `RACK ${TAG}` });
+  const jbType = await firstRow(sdk.junctionBoxType, 'junction box types');
+  const jb = [];
+  for (const [i, lat] of [[0, -23.0722], [1, -23.0726]]) {
+    jb.push(await sdk.junctionBox.create({ project: project.id, coords: [-52.4622, lat], name: `JB${i} ${TAG}`, junctionBoxType: jbType.id }));
+  }
+  const oltType = await firstRow(sdk.oltType, 'OLT types');
+  const olt = await sdk.olt.create({ parent: pop.id, project: project.id, shelf: shelf.id, oltType: oltType.id, name: `OLT ${TAG}` });
+  return {
+    project, other, box, pop, shelf, olt, jb, popType, shelfType, oltType, jbType,
+    boxType: await typeByCode(sdk.boxType, 'CTO'),
+    buildingType: await firstRow(sdk.buildingType, 'building types'),
+    cableType: await typeByCode(sdk.cableType, 'AS80 12F'),
+    serviceType: await typeByCode(sdk.splitterType, '01/08 A C'),
+    connectorType: await typeByCode(sdk.connectorType, 'SC/APC'),
+    fusionType: await firstRow(sdk.fusionType, 'fusion types'),
+    dioType: await firstRow(sdk.dioType, 'DIO types'),
+    switchType: await firstRow(sdk.switchType, 'switch types'),
+    ductType: await firstRow(sdk.ductType, 'duct types'),
+    regionType: await firstRow(sdk.regionType, 'region types'),
+    poleType: await byName(sdk.poleType, 'Poste de concreto'),
+    profile: await byName(sdk.fiberProfile, 'ABNT'),
+    role: await byName(sdk.role, 'Administrador'),
+  };
+}
+
+const SQUARE = { type: 'Polygon', coordinates: [[[-52.47, -23.08], [-52.45, -23.08], [-52.45, -23.06], [-52.47, -23.06], [-52.47, -23.08]]] };
+
+/** family → {proxy?, make(name, k) → create data, update, sortBy?, filter?, create?} */
+function familySpecs(c) {
+  const near = (k) => [COORDS[0] + 0.0001 * (Number.isInteger(k) ? k : 9), COORDS[1]];
+  const cableBody = (name, k) => ({
+    project: c.project.id, cableType: c.cableType.id, hierarchyLevel: 2, implanted: true, name,
+    poles: [{ lat: -23.0713, lng: near(k)[0] }, { lat: -23.0715, lng: near(k)[0] }],
+    boxA: c.box.id, boxB: { boxType: c.boxType.id, hierarchyLevel: 3, implanted: false, name: `CTO ${name}` },
+  });
+  return {
+    boxTemplate: { make: (name) => ({ name, structure: {}, positions: {}, topology: {} }), update: { description: 'dois splitters' } },
+    boxType: { make: (code) => ({ code, prefix: 'CX-', config: { base: {}, regular: {}, not_implanted: {}, draft: {} } }), update: { description: 'caixa' }, sortBy: 'code' },
+    buildingType: { make: (code) => ({ code, config: { implanted: {}, not_implanted: {} } }), update: { description: 'edifício' }, sortBy: 'code' },
+    cableType: {
+      make: (code) => ({ code, default_level: 2, config: { regular: {}, not_implanted: {} }, fiberProfile: c.profile.id, fiberNumber: 12, looseNumber: 1, base_loss: 0.35 }),
+      update: { description: 'autossustentado' }, sortBy: 'code',
+    },
+    color: { make: (name) => ({ name, color: '#123456' }), update: { color: '#654321' } },
+    connectorType: { make: (code) => ({ code, loss: 0.3, isDrop: false }), update: { loss: 0.25 }, sortBy: 'code' },
+    fusionType: { make: (code) => ({ code, loss: 0.05, isDrop: false }), update: { loss: 0.08 }, sortBy: 'code' },
+    dioType: { make: (code) => ({ code, ratio: 12, tray_number: 1 }), update: { loss: 0.4 }, sortBy: 'code' },
+    ductType: { make: (code) => ({ code }), update: { brand: 'Tigre' }, sortBy: 'code' },
+    fiberProfile: { make: (name) => ({ name, fibers: [{ color: 'azul' }], tubes: [{ color: 'azul' }] }), update: { defaultFiberColor: 'black' } },
+    junctionBoxType: { make: (code) => ({ code, prefix: 'JB-', color: '#777777' }), update: { color: '#888888' }, sortBy: 'code' },
+    oltType: { make: (code) => ({ code, description: 'OLT de teste', defaultClients: 64 }), update: { description: 'OLT' }, sortBy: 'code' },
+    poleType: { make: (name) => ({ name, description: 'poste' }), update: { viabilityAllowed: false } },
+    popType: { make: (code) => ({ code, prefix: 'POP-', color: {} }), update: { prefix: 'POP ' }, sortBy: 'code' },
+    regionType: { make: (name) => ({ name }), update: { lineWidth: 2 } },
+    shelfType: { make: (code) => ({ code }), update: { brand: 'Furukawa' }, sortBy: 'code' },
+    splitterType: {
+      make: (code) => ({ code, isDrop: true, ratio: { input: 1, output: 2 }, inputConnectionType: 0, outputConnectionType: 1, attenuation: [3.7, 3.7] }),
+      update: { description: '1x2' }, sortBy: 'code',
+    },
+    switchType: { make: (code) => ({ code, ratio: 8, isDrop: false }), update: { manageable: true }, sortBy: 'code' },
+    pendencyType: { make: (name) => ({ name }), update: { description: 'vistoria' } },
+    role: { make: (name) => ({ name, actions: [] }), update: { defaultRadius: 200 } },
+    projectGroup: { make: (name) => ({ name, projects: [{ project: c.project.id }] }), update: { name: `Grupo ${TAG}` } },
+    users: {
+      make: (name, k) => ({ username: name.toLowerCase(), email: `u${k}-${TAG}@example.com`, resources: [], name: 'Usuária', role: c.role.id, projectGroups: [], projects: [], password: 'segredo' }),
+      update: { name: 'Usuária renomeada' }, sortBy: 'username',
+    },
+    point: { make: (name, k) => ({ coords: near(k), external_id: name }), update: {}, sortBy: 'external_id' },
+    pole: { make: (name, k) => ({ coords: near(k), poleType: c.poleType.id, name }), update: { observation: 'madeira' } },
+    junctionBox: { make: (name, k) => ({ project: c.project.id, coords: near(k), name, junctionBoxType: c.jbType.id }), update: { implanted: true } },
+    building: { make: (name) => ({ project: c.project.id, coords: COORDS, buildingType: c.buildingType.id, name }), update: { observation: 'síndico' } },
+    pop: { make: (name) => ({ project: c.project.id, coords: COORDS, popType: c.popType.id, hierarchyLevel: 1, implanted: true, name }), update: { observation: 'sala' } },
+    horizontalCondominium: { make: (name) => ({ polygon: SQUARE, project: c.project.id, tags: [], name }), update: { address: 'Rod. SC-401' } },
+    region: { make: (name) => ({ polygon: SQUARE, regionType: c.regionType.id, tags: [], projects: [c.project.id], name }), update: { color: 'FF0000' } },
+    duct: { make: (name) => ({ project: c.project.id, ductType: c.ductType.id, edgeA: c.jb[0].id, edgeB: c.jb[1].id, points: [], tags: [], name }), update: { observation: 'com cabo' } },
+    cable: { make: cableBody, update: { observation: 'lançado' } },
+    connector: { make: (name) => ({ parent: c.box.id, connectorType: c.connectorType.id, name }), update: { observation: 'limpo' } },
+    fusion: {   // the SDK's fusion update takes the whole fusion but its name
+      make: (name) => ({ parent: c.box.id, project: c.project.id, fusionType: c.fusionType.id, name }),
+      update: { parent: c.box.id, fusionType: c.fusionType.id, attenuation: [0.05], observation: 'bandeja 1' },
+    },
+    dio: { make: (name) => ({ parent: c.pop.id, project: c.project.id, dioType: c.dioType.id, shelf: c.shelf.id, name }), update: { observation: 'bandeja 1' } },
+    switch: { make: (name) => ({ parent: c.pop.id, switchType: c.switchType.id, name, port_labels: Array.from({ length: c.switchType.ratio }, (_, i) => `${i + 1}`) }), update: { manageable: false } },
+    shelf: { make: (name) => ({ parent: c.pop.id, shelfType: c.shelfType.id, name }), update: { observation: 'sala 2' } },
+    cord: { make: (name) => ({ parent: c.pop.id, name, observation: '' }), update: { observation: 'amarelo' } },
+    olt: { make: (name) => ({ parent: c.pop.id, project: c.project.id, shelf: c.shelf.id, oltType: c.oltType.id, name }), update: { label: 'rack 1' } },
+    slot: { make: (name) => ({ olt: c.olt.id, parent: c.pop.id, starting_pon_number: 1, name }), update: { observation: 'slot' } },
+    boxStructureChangeRequest: {
+      make: (description) => ({ kind: 'BoxStructure', element: { id: c.box.id, kind: 'box' }, description, structure: { topology: {}, design: {} } }),
+      update: { description: `Revisado ${TAG}` }, sortBy: 'description',
+    },
+    boxCreateRequest: {
+      make: (description) => ({ description, boxData: { boxType: c.boxType.id, project: c.project.id, coords: COORDS } }),
+      update: { observation: 'confirmar poste' }, sortBy: 'description',
+    },
+    polygonReport: { make: (name) => ({ polygon: SQUARE, name, project: c.project.id }), update: { name: `Relatório ${TAG}` } },
+    post: { make: (title) => ({ element: { kind: 'box', id: c.box.id }, title }), update: { observation: 'tampa trocada' }, sortBy: 'title' },
+  };
+}
+
 // ---- scenarios ------------------------------------------------------------------------------
 const scenarios = {
   /** `find` with filters (like, =, OR group), sorter, page/limit, select, populate; `findOne`. */
@@ -584,6 +696,139 @@ const scenarios = {
   },
 
   /**
+   * Every resource family the SDK writes (beyond the scenarios above), each through its proxy:
+   * `crud()` — create, findById, updateById, deleteById — then `listing()` — a filtered find
+   * sorted descending, findAll over three pages, findById of a never-issued id. Cables are
+   * made with a path of new points (`{lat, lng}`) and an inline box at one end. Run all, or the
+   * families named: `families boxTemplate cable …`. The result: {family: crud result}.
+   */
+  /** The families `families` runs (no server needed). */
+  async familyNames() {
+    return Object.keys(familySpecs(new Proxy({}, { get: () => ({}) })));
+  },
+
+  async families(sdk, ...names) {
+    const c = await familyContext(sdk);
+    const specs = familySpecs(c);
+    const out = {};
+    for (const name of names.length ? names : Object.keys(specs)) {
+      const spec = specs[name];
+      const proxy = sdk[spec.proxy ?? name];
+      const make = (k) => spec.make(listName(k), k);
+      const decoy = spec.make(`Decoy-${TAG}-${name}`, 'decoy');
+      out[name] = await crud(proxy, spec.make(`Crud-${TAG}-${name}`, 'crud'), spec.update, {
+        sdk, sortBy: spec.sortBy ?? 'name', make, decoy, filter: [likeListName(spec.sortBy ?? 'name'), ...(spec.filter ?? [])],
+        ...(spec.create && { create: spec.create }),
+      });
+    }
+    return out;
+  },
+
+  /**
+   * The read-only proxies (views over several collections, stubs, passings, change requests),
+   * fibres (read and renamed) and the system configuration: a filtered find sorted
+   * descending, findAll over pages, findById of a known id and of a never-issued one.
+   */
+  async views(sdk) {
+    const c = await familyContext(sdk);
+    // a cable with a loose end (a stub) through three new points; a passing built by a structure
+    const cable = await sdk.cable.create({
+      project: c.project.id, cableType: c.cableType.id, hierarchyLevel: 2, implanted: true, name: `Loose ${TAG}`,
+      poles: [{ lat: -23.0714, lng: -52.4614 }, { lat: -23.0716, lng: -52.4616 }, { lat: -23.0718, lng: -52.4618 }],
+      boxA: c.box.id, boxB: null,
+    });
+    const fibers = await sdk.fiber.find({ filter: [{ property: 'parent', operator: '=', value: cable.id }], sorter: [{ property: 'fiberNumber', direction: -1 }], limit: 100 });
+    const allFibers = await sdk.fiber.findAll({ filter: [{ property: 'parent', operator: '=', value: cable.id }], batchSize: 5 });
+    await sdk.fiber.updateById(fibers.rows[0].id, { name: `F12 ${TAG}`, observation: 'reserva' });
+    const renamed = await sdk.fiber.findById(fibers.rows[0].id);
+    const { topology, design } = await sdk.box.getStructure(c.box.id);
+    await sdk.box.updateStructure(c.box.id, {
+      topology: { ...topology, passings: { [objectId()]: { id: objectId(), connectables: [fibers.rows[0].id, fibers.rows[1].id] } } },
+      design,
+    });
+    await sdk.boxStructureChangeRequest.create({ kind: 'BoxStructure', element: { id: c.box.id, kind: 'box' }, description: `Ver ${TAG}`, structure: { topology, design } });
+    await sdk.boxCreateRequest.create({ description: `Nova ${TAG}`, boxData: { boxType: c.boxType.id, project: c.project.id, coords: COORDS } });
+    const read = async (proxy, filter, sortBy) => {
+      const found = await proxy.find({ filter, sorter: [{ property: sortBy, direction: -1 }], limit: 100 });
+      const all = await proxy.findAll({ filter, batchSize: 2 });
+      const first = found.rows[0] ? await proxy.findById(found.rows[0].id) : null;
+      return {
+        total: found.total, ids: found.rows.map((r) => r.id), keys: found.rows.map((r) => r[sortBy] ?? null),
+        kinds: found.rows.map((r) => r.kind), all: all.map((r) => r.id), first, missing: await proxy.findById(objectId()),
+      };
+    };
+    const inProject = [{ property: 'project', operator: '=', value: c.project.id }];
+    return {
+      cable, fibers: { total: fibers.total, numbers: fibers.rows.map((f) => f.fiberNumber), all: allFibers.length }, renamed,
+      baseBox: await read(sdk.baseBox, inProject, 'createdAt'),
+      basePoint: await read(sdk.basePoint, [{ property: 'coords', operator: 'near', value: { lat: -23.0716, lng: -52.4616, radius: 300 } }], 'createdAt'),
+      cableStub: await read(sdk.cableStub, inProject, 'createdAt'),
+      networkConnector: await read(sdk.networkConnector, [{ property: 'parent', operator: 'in', value: [c.box.id, c.pop.id] }], 'createdAt'),
+      networkConnectables: await read(sdk.networkConnectables, [{ property: 'parent', operator: '=', value: cable.id }], 'fiberNumber'),
+      passing: await read(sdk.passing, [{ property: 'parent', operator: '=', value: c.box.id }], 'createdAt'),
+      changeRequest: await read(sdk.changeRequest, [], 'createdAt'),
+      systemConfig: await sdk.systemConfig.find(),
+    };
+  },
+
+  /**
+   * The routes beyond CRUD: box and building structures, change request reviews, approvals and
+   * rejections, files uploaded to a post, report moves, tags, projects and element reports,
+   * batch updates without a filter, the system configuration update.
+   */
+  async actions(sdk) {
+    const c = await familyContext(sdk);
+    const { project, box } = c;
+    const splitter = await sdk.splitter.create({ parent: box.id, splitterType: c.serviceType.id, isDrop: true, name: `SPL ${TAG}` });
+    const building = await sdk.building.create({ project: project.id, coords: COORDS, buildingType: c.buildingType.id, name: `ED ${TAG}` });
+    const buildingStructure = await sdk.building.getStructure(building.id);
+    const before = await sdk.box.getStructure(box.id);
+    const request = await sdk.boxStructureChangeRequest.create({
+      kind: 'BoxStructure', element: { id: box.id, kind: 'box' }, description: `Renomear ${TAG}`,
+      structure: { topology: { splitters: { [splitter.id]: { ...before.topology.splitters[splitter.id], name: `SPL renomeado ${TAG}` } } }, design: before.design },
+    });
+    await sdk.boxStructureChangeRequest.reviewById(request.id, { elementId: box.id, kind: 'BoxStructure', status: 'approved' });
+    const reviewed = await sdk.boxStructureChangeRequest.findById(request.id);
+    const renamed = await sdk.splitter.findById(splitter.id);
+    const boxData = { boxType: c.boxType.id, project: project.id, coords: COORDS, name: `CTO proposta ${TAG}` };
+    const proposal = await sdk.boxCreateRequest.create({ description: `Nova CTO ${TAG}`, boxData });
+    const approved = await sdk.boxCreateRequest.approveById(proposal.id, { observation: 'ok', boxData: { implanted: true } });
+    const refused = await sdk.boxCreateRequest.create({ description: `Outra CTO ${TAG}`, boxData });
+    const rejected = await sdk.boxCreateRequest.rejectById(refused.id, { observation: 'duplicada' });
+    const post = await sdk.post.create({ element: { kind: 'box', id: box.id }, title: `Foto ${TAG}` });
+    const uploaded = await sdk.file.create(post.id, [new Blob([`photo ${TAG}`], { type: 'image/jpeg' })]);
+    const postWithFiles = await sdk.post.findById(post.id);
+    const square = { type: 'Polygon', coordinates: [[[-52.47, -23.08], [-52.45, -23.08], [-52.45, -23.06], [-52.47, -23.06], [-52.47, -23.08]]] };
+    const report = await sdk.polygonReport.create({ polygon: square, name: `Relatório ${TAG}`, project: project.id });
+    const moved = await sdk.polygonReport.moveById(report.id, { lat: -23.5, lng: -52.0 });
+    const tag = await sdk.tag.create({ name: `Tag ${TAG}`, allowedTypes: ['box'] });
+    await sdk.polygonReport.addTagsById(report.id, { tags: [tag.id] });
+    const tagged = await sdk.polygonReport.findById(report.id);
+    await sdk.polygonReport.removeTagsById(report.id, { tags: [tag.id] });
+    const untagged = await sdk.polygonReport.findById(report.id);
+    await sdk.polygonReport.updateProject({ project: c.other.id, ids: [report.id] });
+    const reassigned = await sdk.polygonReport.findById(report.id);
+    const elements = { boxIds: [box.id], connectorIds: [splitter.id] };
+    const complete = await sdk.polygonReport.createCompleteElementsReport({ elements });
+    const count = await sdk.polygonReport.createCountElementsReport({ elements });
+    const property = await sdk.property.create({ project: project.id, box: box.id, auto_connect: true, client: { code: `B-${TAG}` } });
+    await sdk.property.batchUpdate(null, { potencyRead: -21 });
+    await sdk.ftthClient.batchUpdate(null, { certified: true });
+    const afterBatch = await sdk.property.findById(property.id);
+    const clientAfterBatch = await sdk.ftthClient.findById(property.client);
+    const config = await sdk.systemConfig.find();
+    const levels = { ...config.hierarchyLevels, towers: [{ id: 1, name: `Torre ${TAG}` }] };
+    await sdk.systemConfig.updateById(config.id, { ...config, hierarchyLevels: levels });
+    const configAfter = await sdk.systemConfig.find();
+    return {
+      box: box.id, splitter: splitter.id, building: building.id, buildingStructure, before, request, reviewed,
+      renamed: renamed.name, proposal, approved, rejected, post, uploaded, postWithFiles, report, moved,
+      tagged: tagged.tags, untagged: untagged.tags, reassigned: reassigned.project, other: c.other.id, complete, count,
+      afterBatch: afterBatch.potencyRead, clientAfterBatch: clientAfterBatch.certified, configAfter,
+    };
+  },
+
+  /**
    * What the SDK puts on the wire, captured by a local HTTP server (no simulator involved):
    * headers, GET bodies, query shapes, the findAll follow-up query, login on 401.
    */
@@ -658,7 +903,7 @@ async function main() {
     process.stderr.write(`usage: node driver.mjs <scenario> [args]\nscenarios: ${Object.keys(scenarios).join(', ')}\n`);
     process.exit(2);
   }
-  const needsServer = !['wire', 'badKey'].includes(scenarioName);
+  const needsServer = !['wire', 'badKey', 'familyNames'].includes(scenarioName);
   const sdk = needsServer ? makeSdk() : null;
   if (scenarioName === 'badKey') makeSdk();   // still require BASE_URL/API_KEY
   const result = await scenarios[scenarioName](sdk, ...scenarioArgs);
