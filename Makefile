@@ -8,7 +8,7 @@ NODE_SDK := tests/sdk/node_modules/@ozmap/ozmap-sdk/package.json
 ASSETS := simulator/web/static/vendor/leaflet/leaflet.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test venv lock sdk assets chromium screenshots bench clean coverage
+.PHONY: run test venv lock sdk assets chromium screenshots bench clean coverage schemathesis
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -66,6 +66,11 @@ lock:
 # contracts/COVERAGE.md: every route of the installed SDK, served or not, with its fidelity tag
 coverage: $(STAMP) $(NODE_SDK)
 	$(BIN)/python -m tests.sdk.coverage --write
+
+# the schemathesis CLI, every check and phase, against a live `ozsim serve` in the default mode
+# and with --strict (make test runs a bounded version: tests/contract/test_schemathesis_cli.py)
+schemathesis: $(STAMP)
+	$(BIN)/python -m tests.contract.live
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

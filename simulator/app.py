@@ -129,7 +129,11 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
         message = {404: f"no route {request.method} {request.path}",
                    405: f"{request.method} is not allowed on {request.path}",
                    413: f"the request body exceeds {MAX_BODY} bytes"}.get(exc.code, exc.description)
-        return _error_response(exc.code or 500, message, codes.get(exc.code, "HTTP_ERROR"))
+        response = _error_response(exc.code or 500, message, codes.get(exc.code, "HTTP_ERROR"))
+        if exc.code == 405:     # a method no route takes (QUERY, ...): what the path takes
+            allow = CONTRACT.router.allowed(request.path) or getattr(exc, "valid_methods", None)
+            response.headers["Allow"] = ", ".join(allow or ())
+        return response
 
     return app
 

@@ -60,22 +60,29 @@ def _pair(value, field: str, coerce: bool) -> tuple[float, float]:
     return _lng_lat(value[0], value[1], field, coerce)
 
 
+_POINT_FORMS = (("lng", "lat"), ("coords",), ("coordinates",), ("longitude", "latitude"))
+
+
 def parse_point(value, field: str = "value") -> tuple[float, float]:
     """(lng, lat) from {lat,lng}, {coords}, {coordinates}, {latitude,longitude} or [lng, lat].
 
-    Numeric strings are coerced; other keys (e.g. ``radius``) are ignored.
+    Numeric strings are coerced; other keys (e.g. ``radius``) are ignored. When an object
+    carries several forms, the first usable one in that order is the point.
     """
-    if isinstance(value, dict):
-        if "lat" in value and "lng" in value:
-            return _lng_lat(value["lng"], value["lat"], field, True)
-        for key in ("coords", "coordinates"):
-            if key in value:
-                return _pair(value[key], f"{field}.{key}", True)
-        if "latitude" in value and "longitude" in value:
-            return _lng_lat(value["longitude"], value["latitude"], field, True)
+    if not isinstance(value, dict):
+        return _pair(value, field, True)
+    forms = [keys for keys in _POINT_FORMS if all(k in value for k in keys)]
+    if not forms:
         raise _bad(field, "a point needs {lat, lng}, {coords: [lng, lat]}, "
                           "{coordinates: [lng, lat]} or {latitude, longitude}")
-    return _pair(value, field, True)
+    for i, keys in enumerate(forms):
+        try:
+            if len(keys) == 1:
+                return _pair(value[keys[0]], f"{field}.{keys[0]}", True)
+            return _lng_lat(value[keys[0]], value[keys[1]], field, True)
+        except Invalid:
+            if i == len(forms) - 1:
+                raise
 
 
 def validate_coords(value, field: str = "coords") -> list[float]:

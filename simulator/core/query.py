@@ -35,8 +35,9 @@ MISSING = _Missing()
 
 _PK = ("id", "_id")
 _ALWAYS = ("id", "_id", "kind", "lat", "lng")
-_PATH = re.compile(r"[^\s.]+(?:\.[^\s.]+)*")
-_SPLIT = re.compile(r"[\s,]+")
+BLANK = " \t\n\r\f\v"      # ASCII whitespace: what the contract's patterns call blank
+_PATH = re.compile(r"[^ \t\n\r\f\v.]+(?:\.[^ \t\n\r\f\v.]+)*")
+_SPLIT = re.compile(r"[ \t\n\r\f\v,]+")
 _CMP = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _RANGE = {"$lt": operator.lt, "$lte": operator.le, "$gt": operator.gt, "$gte": operator.ge}
 _ALIASES = {"eq": "=", "ne": "!="}
@@ -335,10 +336,10 @@ def _condition(item, where: str, resolve_polygon):
         raise Invalid(f"{where}: a condition must be an object "
                       '{"property", "operator", "value"}', code="INVALID_FILTER", field="filter")
     prop = item.get("property")
-    if not isinstance(prop, str) or not _PATH.fullmatch(prop.strip()):
+    if not isinstance(prop, str) or not _PATH.fullmatch(prop.strip(BLANK)):
         raise Invalid(f'{where}: "property" must be a dotted field path, got {_show(prop)}',
                       code="INVALID_FILTER", field="filter")
-    prop = prop.strip()
+    prop = prop.strip(BLANK)
     op = item.get("operator")
     if not isinstance(op, str):
         raise Invalid(f'{where}: "operator" of property "{prop}" must be a string, got {_show(op)}',
@@ -495,13 +496,14 @@ def parse_sort(raw) -> list[tuple[str, int]]:
             raise Invalid(f'sort[{i}]: expected {{"property", "direction"}}, got {_show(item)}',
                           code="INVALID_SORT", field="sort")
         prop, direction = item.get("property"), item.get("direction")
-        if not isinstance(prop, str) or not _PATH.fullmatch(prop.strip()):
+        if not isinstance(prop, str) or not _PATH.fullmatch(prop.strip(BLANK)):
             raise Invalid(f'sort[{i}]: "property" must be a dotted field path, got {_show(prop)}',
                           code="INVALID_SORT", field="sort")
+        prop = prop.strip(BLANK)
         if type(direction) is not int or direction not in (1, -1):
-            raise Invalid(f'sort[{i}]: "direction" of "{prop.strip()}" must be 1 or -1, '
+            raise Invalid(f'sort[{i}]: "direction" of "{prop}" must be 1 or -1, '
                           f"got {_show(direction)}", code="INVALID_SORT", field="sort")
-        keys.append((prop.strip(), direction))
+        keys.append((prop, direction))
     return keys
 
 

@@ -6,6 +6,7 @@ Werkzeug's own 404/405/413/400 are turned into the same envelope by ``simulator.
 from __future__ import annotations
 
 import io
+import json
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, request, send_file
@@ -24,6 +25,7 @@ CONTRACT = Contract("ozmap.yaml")
 PUBLIC = {"ozmap.login", "ozmap.openapi"}
 CODE_ROUTES = {"ozmap.properties_by_client", "ozmap.olt_pop"}   # {code} may hold a "/"
 DEFAULT_LIMIT = 25
+WARNED_FIELDS = 20      # the header names this many dropped fields; the log names them all
 FEASIBILITY = {"radius": feasibility.radius, "pole": feasibility.pole,
                "condominiums": feasibility.condominiums}
 
@@ -49,7 +51,7 @@ def authenticate_and_validate():
         if request.endpoint not in CODE_ROUTES:
             raise NotFound(f"no route {request.method} {request.path}", "ROUTE_NOT_FOUND")
         return                 # a client code with an encoded "/" (the router splits on it)
-    operation.validate_query(request.args, strict)
+    g.query = operation.validate_query(request.args, strict, g.dropped)
     if multipart:
         g.body = nested(operation.validate_form(form_fields(), strict, g.dropped))
     elif request.method in ("POST", "PATCH") or g.body is not None:
@@ -62,9 +64,12 @@ def report(response):
     if response.status_code == 405 and g.get("allow"):
         response.headers["Allow"] = g.allow
     if g.get("dropped"):
-        warning = f"ignored unknown fields: {', '.join(g.dropped)}"
-        response.headers["X-Ozsim-Warning"] = warning
-        current_app.logger.warning("%s %s: %s", request.method, request.path, warning)
+        names = [json.dumps(name) for name in g.dropped]    # quoted, ASCII: a header's charset
+        current_app.logger.warning("%s %s: ignored unknown fields: %s", request.method,
+                                   request.path, ", ".join(names))
+        shown = names[:WARNED_FIELDS] + ([f"{len(names) - WARNED_FIELDS} more"]
+                                         if len(names) > WARNED_FIELDS else [])
+        response.headers["X-Ozsim-Warning"] = f"ignored unknown fields: {', '.join(shown)}"
     return response
 
 
@@ -92,6 +97,8 @@ def _query_part(name: str):
     body = g.body if isinstance(g.body, dict) else {}
     if body.get(name) is not None:
         return body[name]
+    if name in g.get("query", {}):
+        return g.query[name]
     raw = request.args.get(name)
     return parse_json_param(name, raw) if raw not in (None, "") else None
 

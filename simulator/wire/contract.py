@@ -173,7 +173,10 @@ class Operation:
         _raise_first(self.form.iter_errors(fields), where="body")
         return fields
 
-    def validate_query(self, args, strict: bool = True) -> None:
+    def validate_query(self, args, strict: bool = True, dropped: list | None = None) -> dict:
+        """Checks the query parameters; returns the JSON-valued ones decoded (not ``strict``,
+        without their unknown fields, whose paths are appended to ``dropped``)."""
+        values = {}
         for name, validator, schema, array, check in self.query:
             if name in args:
                 value = ([_coerce(v, schema.get("items", {})) for v in args.getlist(name)]
@@ -186,8 +189,13 @@ class Operation:
                 value = loads(raw, name)
                 if check is None or not check(value):
                     if not strict:
-                        value = _without_unknown(validator, value)
+                        found: list = []
+                        value = _without_unknown(validator, value, found)
+                        if dropped is not None:
+                            dropped += [f"{name}.{path}" for path in found]
                     _raise_first(validator.iter_errors(value), where=name, prefix=name)
+                values[name] = value
+        return values
 
 
     def response_problems(self, status: int, body) -> list[str]:

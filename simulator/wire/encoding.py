@@ -37,9 +37,10 @@ def no_content() -> Response:
 
 
 def json_body():
-    """The request's JSON body, decoded strictly (``query.loads``), or None when empty."""
+    """The request's JSON body, decoded strictly (``query.loads``), or None when empty (a
+    body of blanks is no JSON: 400)."""
     raw = request.get_data(cache=True)
-    if not raw or not raw.strip():
+    if not raw:
         return None
     return loads(raw, "body")
 

@@ -3,6 +3,7 @@
 served contract follows the mode."""
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -94,3 +95,41 @@ def test_a_bad_ozsim_strict_is_one_clear_line(monkeypatch):
     monkeypatch.setenv("OZSIM_STRICT", "maybe")
     with pytest.raises(ValueError, match="OZSIM_STRICT"):
         options_from_env()
+
+
+def test_unknown_fields_of_a_json_query_parameter_are_dropped_too(api, strict_api):
+    """A filter condition, a range object: what the served (lenient) contract admits."""
+    made = api.ok("POST", "tags", 201, body={"name": "kept", "allowedTypes": ["box"]})
+    query = {"filter": json.dumps([{"property": "name", "operator": "=", "value": "kept",
+                                    "hint": 1},
+                                   {"property": "createdAt", "operator": "=",
+                                    "value": {"$gte": "2000-01-01T00:00:00.000Z", "why": 2}}])}
+    response = api.get("tags", query=query)
+    assert response.status_code == 200 and response.get_json()["rows"][0]["id"] == made["id"]
+    assert '"filter.0.hint"' in response.headers["X-Ozsim-Warning"]
+    assert '"filter.1.value.why"' in response.headers["X-Ozsim-Warning"]
+    refused = strict_api.get("tags", query=query)
+    assert refused.status_code == 400 and refused.get_json()["code"] == "UNKNOWN_FIELD"
+
+
+def test_the_warning_header_quotes_every_name(api):
+    """Names with line breaks or beyond latin-1 are JSON-quoted (a header is one latin-1
+    line); beyond the first few, the header counts them (the log names them all)."""
+    tag = {"name": "t", "allowedTypes": ["box"]}
+    response = api.post("tags", body={**tag, "a\nb": 1, "ção😍": 2})
+    assert response.status_code == 201, response.get_json()
+    warning = response.headers["X-Ozsim-Warning"]
+    assert warning == 'ignored unknown fields: "a\\nb", "\\u00e7\\u00e3o\\ud83d\\ude0d"'
+    many = api.post("tags", body={**tag, "name": "u", **{f"x{i}": i for i in range(30)}})
+    assert many.headers["X-Ozsim-Warning"].endswith('"x26", 10 more')
+
+
+def test_a_method_no_route_takes_is_405_with_allow(api):
+    response = api.request("QUERY", "tags", check=False)
+    assert response.status_code == 405 and response.get_json()["code"] == "METHOD_NOT_ALLOWED"
+    assert response.headers["Allow"] == "GET, POST"
+
+
+def test_a_body_of_blanks_is_not_json(api):
+    response = api.request("GET", "tags", raw="\t")
+    assert response.status_code == 400 and response.get_json()["code"] == "INVALID_JSON"

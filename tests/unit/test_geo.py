@@ -57,6 +57,10 @@ def test_antimeridian_and_antipodes():
     {"latitude": -27.59, "longitude": -48.63},
     {"lat": -27.59, "lng": -48.63, "radius": 100},
     [-48.63, -27.59],
+    # several forms: the first usable one in the order lat/lng, coords, coordinates, latitude
+    {"lat": -27.59, "lng": -48.63, "coords": [0, 0]},
+    {"coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]], "latitude": -27.59, "longitude": -48.63},
+    {"lat": 91, "lng": 0, "coords": [-48.63, -27.59]},
 ])
 def test_parse_point_forms(value):
     assert parse_point(value) == pytest.approx(FLORIPA)

@@ -289,6 +289,9 @@ def test_parse_sort():
     assert parse_sort([]) == []
     raw = [{"property": " name ", "direction": -1}, {"property": "id", "direction": 1}]
     assert parse_sort(raw) == [("name", -1), ("id", 1)]
+    # blanks are ASCII whitespace (the contract's pattern): other separators belong to the name
+    assert parse_sort([{"property": "\t\x0bname\x1c\x85 ", "direction": 1}]) \
+        == [("name\x1c\x85", 1)]
 
 
 @pytest.mark.parametrize("raw, needle", [
