@@ -90,6 +90,7 @@ def _error_response(status: int, message: str, code: str, field: str | None = No
 
 def create_app(simulator: Simulator | None = None, **options) -> Flask:
     from .control.api import bp as control_bp
+    from .int6.api import CONTRACT as INT6_CONTRACT, bp as int6_bp
     from .ozmap.api import CONTRACT, bp as ozmap_bp
     from .web.docs import bp as docs_bp
     app = Flask(__name__)
@@ -98,10 +99,12 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
     app.extensions["ozsim"] = simulator or Simulator(**options)
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
+    app.register_blueprint(int6_bp)
     app.register_blueprint(docs_bp)
     # compile the contract's validators now: lazily, the first requests would each compile
     # them at once, and a burst of them would wait
     CONTRACT.router  # noqa: B018 - a cached property, built here
+    INT6_CONTRACT.router  # noqa: B018 - the same for INT6's API
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -120,7 +123,8 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
     def index():
         sim = app.extensions["ozsim"]
         return {"name": "ozmap-simulator", "api": "/api/v2", "contract": "/api/v2/openapi.yaml",
-                "docs": "/docs", "network": sim.network, "seed": sim.seed}
+                "docs": "/docs", "int6": "/int6", "int6Contract": "/int6/openapi.yaml",
+                "network": sim.network, "seed": sim.seed}
 
     return app
 

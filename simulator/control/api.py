@@ -1,15 +1,19 @@
-"""The control plane (``/__ozsim``): tenants, reset, clock, invariants. Simulator-only.
+"""The control plane (``/__ozsim``): tenants, reset, clock, invariants, jobs, and the test
+controls of the integrations. Simulator-only.
 
 A tenant is addressed by its API key in ``Authorization``, exactly as on ``/api/v2``.
 """
 from __future__ import annotations
 
+import functools
 
 from flask import Blueprint, Response, current_app, request
 
 from ..core.clock import parse_iso
 from ..core.errors import Invalid, Unauthorized
+from ..integrations.int6 import integration as int6
 from ..wire.encoding import json_body, object_body
+from ..wire.local import wsgi_session
 
 bp = Blueprint("control", __name__, url_prefix="/__ozsim")
 
@@ -23,9 +27,12 @@ def _body() -> dict:
     return {} if body is None else object_body(body)
 
 
+def _key() -> str:
+    return request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+
+
 def _tenant() -> str:
-    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    tenant = _sim().tenants.tenant_of(key)
+    tenant = _sim().tenants.tenant_of(_key())
     if tenant is None:
         raise Unauthorized("missing or invalid API key", "INVALID_API_KEY")
     return tenant
@@ -100,3 +107,38 @@ def jobs():
 def run_job(name):
     """Run one job now; its schedule is unchanged."""
     return _sim().tenants.world(_tenant()).jobs.run(name)
+
+
+# ---- INT6: the tenant's integration, and INT6's records (test controls) --------------------
+def _int6():
+    return int6.of(_sim().tenants.world(_tenant()))
+
+
+@bp.put("/integrations/int6")
+def configure_int6():
+    """Set the tenant's INT6 integration; schedules (or cancels) the ``int6-pull`` job."""
+    world = _sim().tenants.world(_tenant())
+    local = functools.partial(wsgi_session, current_app._get_current_object())
+    return int6.configure(world, _body(), _key(), _sim().tenants.built().values(), local)
+
+
+@bp.get("/integrations/int6")
+def read_int6():
+    return _int6().describe()
+
+
+@bp.put("/int6/onus/<path:gpon_client_id>")
+def put_onu(gpon_client_id):
+    record, created = _int6().records.put(gpon_client_id, _body())
+    return record, 201 if created else 200
+
+
+@bp.patch("/int6/onus/<path:gpon_client_id>")
+def patch_onu(gpon_client_id):
+    return _int6().records.patch(gpon_client_id, _body())
+
+
+@bp.delete("/int6/onus/<path:gpon_client_id>")
+def delete_onu(gpon_client_id):
+    _int6().records.delete(gpon_client_id)
+    return Response(status=204)

@@ -59,3 +59,9 @@ class RuleViolation(DomainError):
     """A business rule refused the operation: port occupied, box full, unknown reference (422)."""
     status = 422
     default_code = "RULE_VIOLATION"
+
+
+class BadGateway(DomainError):
+    """Another system this operation depends on failed or refused our credentials (502)."""
+    status = 502
+    default_code = "BAD_GATEWAY"

@@ -92,6 +92,9 @@ class World:
         self.rng = random.Random(seed)
         self.clock = clock or Clock()
         self.jobs = Jobs(self.clock)      # what runs on this world's clock (integrations)
+        # what other systems keep per tenant, by name (a fake of another system, an
+        # integration's configuration): it lives and goes with the world (a reset drops it)
+        self.extensions: dict[str, object] = {}
         self.settings = {**domain.settings, **(settings or {})}
         self.docs: dict[str, dict[str, dict]] = {route: {} for route in self.resources}
         self.tombstones: dict[str, dict[str, dict]] = {route: {} for route in self.resources}

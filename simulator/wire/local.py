@@ -19,6 +19,7 @@ from requests.structures import CaseInsensitiveDict
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 IN_PROCESS_URL = "http://ozsim.in-process"
+LOCAL_ADDRESS = "127.0.0.1"     # the caller's address an in-process request carries: this machine
 
 _HOP_BY_HOP = {"content-length", "content-type", "host", "connection", "transfer-encoding"}
 
@@ -49,7 +50,8 @@ class WSGIAdapter(BaseAdapter):
         builder = EnvironBuilder(path=parts.path or "/", query_string=parts.query,
                                  method=request.method or "GET", headers=headers,
                                  data=data, content_type=content_type,
-                                 base_url=f"{parts.scheme}://{parts.netloc}")
+                                 base_url=f"{parts.scheme}://{parts.netloc}",
+                                 environ_base={"REMOTE_ADDR": LOCAL_ADDRESS})
         try:
             environ = builder.get_environ()
         finally:
@@ -85,4 +87,4 @@ def wsgi_session(app: Any, base_url: str = IN_PROCESS_URL) -> requests.Session:
     return session
 
 
-__all__ = ["WSGIAdapter", "wsgi_session", "IN_PROCESS_URL"]
+__all__ = ["WSGIAdapter", "wsgi_session", "IN_PROCESS_URL", "LOCAL_ADDRESS"]

@@ -1,0 +1,16 @@
+"""INT6, the OLT manager ISPs run next to OZmap, and its two-way integration with OZmap.
+
+Every tenant has its own INT6 (``integration.of(world)``), as it has its own OZmap world:
+
+* ``records`` — INT6's ONU records, keyed by ``gpon_client_id`` (= the OZmap client code),
+  listed by change;
+* ``power`` — what counts as a reading, and the power check before an activation;
+* ``provisioning`` — INT6 calling OZmap: the splitters near a client, and the provisioning of
+  an ONU on a chosen splitter port (create the client if missing, move it, check the power,
+  implant it);
+* ``pull`` — OZmap calling INT6 every 10 minutes: readings, status, implantation and ONU data
+  into OZmap's clients;
+* ``integration`` — the tenant's INT6 and its integration settings (URLs, e-mail and token,
+  OZmap API key, IP allowlist), the ``int6-pull`` job, and how INT6's own API finds a tenant
+  by e-mail and token.
+"""

@@ -1,0 +1,92 @@
+"""INT6's rules about power: what counts as a reading, and the check before an activation.
+
+``reading(power)``: a reading is a finite, non-zero number, or a string that spells one
+(``"-21.4"``, ``" -21.4 "``, ``"-2.14e1"``). Anything else is *no reading*: a text such as
+``"LOS"`` or ``"offline"``, ``0``, NaN, an infinity, a boolean, null. OZmap's pull and the
+power check both classify with it.
+
+``check(power, calculated, settings)``: an activation is authorised when the ONU has a
+reading, OZmap has a calculated power for the client (or the ``allowUncalculated`` setting
+lets it through without one), and the reading is within ``powerLimit`` dB of it: by default
+only a reading *worse* than calculated − limit is refused (OZmap's Integrator's Guide: "if
+the read power is 2 dB worse than the calculated power"); with ``symmetric`` any difference
+beyond the limit is (the literal "the difference is greater than the limit").
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ...core.errors import Invalid
+
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+DEFAULT_SETTINGS = {"powerLimit": 2.0, "symmetric": False, "allowUncalculated": False}
+MAX_LIMIT = 100.0
+EPSILON = 1e-9          # readings have two decimals: -23.5 vs -21.5 − 2 is not a refusal
+
+
+def reading(power) -> float | None:
+    """The reading in dBm, or None when ``power`` is no reading."""
+    if isinstance(power, str):
+        text = power.strip()
+        power = text if NUMBER.fullmatch(text) else None
+    if power is None or isinstance(power, bool) or not isinstance(power, (int, float, str)):
+        return None
+    try:
+        value = float(power)
+    except OverflowError:                       # an integer beyond a double
+        return None
+    return value if math.isfinite(value) and value != 0 else None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    authorized: bool
+    code: str | None = None          # why not: NO_SIGNAL, NO_CALCULATED_POWER, POWER_DIFFERENCE
+    reason: str | None = None        # ... in words, with the numbers
+    difference: float | None = None  # read − calculated (dB), when both exist
+
+
+def check(power, calculated: float | None, settings: dict) -> Verdict:
+    """May the ONU reading ``power`` be activated where OZmap calculates ``calculated``?"""
+    read = reading(power)
+    if read is None:
+        return Verdict(False, "NO_SIGNAL", f"the ONU has no signal (power {power!r})")
+    if calculated is None:
+        if settings["allowUncalculated"]:
+            return Verdict(True)
+        return Verdict(False, "NO_CALCULATED_POWER",
+                       "OZmap has no calculated power for this client: its port is not lit "
+                       "from a PON")
+    difference = read - calculated
+    limit = settings["powerLimit"]
+    worse = difference < -limit - EPSILON
+    beyond = worse or (settings["symmetric"] and difference > limit + EPSILON)
+    shown = round(difference, 2)
+    if not beyond:
+        return Verdict(True, difference=shown)
+    relation = "worse" if difference < 0 else "better"
+    mode = "|read − calculated| > limit" if settings["symmetric"] else "read < calculated − limit"
+    return Verdict(False, "POWER_DIFFERENCE",
+                   f"read power {read:g} dBm is {abs(shown):g} dB {relation} than the calculated "
+                   f"{calculated:g} dBm, beyond the limit of {limit:g} dB ({mode})", shown)
+
+
+def check_settings(patch) -> dict:
+    """The changes of a ``PATCH /int6/settings``, checked."""
+    if not isinstance(patch, dict):
+        raise Invalid("the body must be a JSON object", "INVALID_BODY", "body")
+    unknown = sorted(set(patch) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise Invalid(f"unknown setting '{unknown[0]}'; the settings are "
+                      f"{', '.join(DEFAULT_SETTINGS)}", "UNKNOWN_FIELD", unknown[0])
+    limit = patch.get("powerLimit", 0)
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) \
+            or not 0 <= limit <= MAX_LIMIT:
+        raise Invalid(f"'powerLimit' must be a number of dB between 0 and {MAX_LIMIT:g}",
+                      "INVALID_FIELD", "powerLimit")
+    for flag in ("symmetric", "allowUncalculated"):
+        if not isinstance(patch.get(flag, False), bool):
+            raise Invalid(f"'{flag}' must be true or false", "INVALID_FIELD", flag)
+    return dict(patch)
