@@ -1,14 +1,17 @@
-"""Every /api/v2 response the suite sees, checked against the contract.
+"""Every response the suite sees to a path a contract documents, checked against that contract.
 
+* ``contract_for(path)`` — the contract of a path: ``contracts/ozmap.yaml`` for ``/api/v2``,
+  ``contracts/int6.yaml`` for INT6's ``/int6`` and its control routes (``/__ozsim/int6``,
+  ``/__ozsim/integrations/int6``); None for the rest of ``/__ozsim`` and ``/docs``.
 * ``problems(method, path, status, body)`` — why one response does not conform ([] when it does):
-  the operation is looked up with ``CONTRACT.router.match(path, method)`` and the body checked
+  the operation is looked up with ``contract.router.match(path, method)`` and the body checked
   with ``operation.response_problems(status, body)``; an error body (status >= 400) must be
   ``{message, code, field?}`` whether or not the contract knows the route.
-* ``ContractCheck(app)`` — WSGI middleware that records the problems of every response to an
-  ``/api/v2`` path in ``VIOLATIONS`` (``/__ozsim`` and ``/docs`` are not in the contract). The
-  app served by ``live_server``, the session ``app`` fixture and the scenarios' in-process
-  targets go through it; ``tests/conftest.py`` fails the test during which a violation was
-  recorded.
+* ``ContractCheck(app)`` — WSGI middleware that records the problems of every response to a
+  documented path in ``VIOLATIONS``. The app served by ``live_server``, the session ``app``
+  fixture and the scenarios' in-process targets go through it (and so do the requests the
+  integrations' jobs send to their own app); ``tests/conftest.py`` fails the test during which
+  a violation was recorded.
 * ``checking_session()`` — the same check on the client side, as a ``requests`` response hook,
   for servers the suite cannot wrap (an ``ozsim serve`` subprocess).
 """
@@ -18,15 +21,28 @@ import json
 import threading
 from urllib.parse import unquote, urlsplit
 
-API = "/api/v2/"
 ERROR_KEYS = {"message", "code", "field"}
+INT6_PATHS = ("/int6/", "/__ozsim/int6/", "/__ozsim/integrations/int6")
+
+
+def contract_for(path: str):
+    """The contract documenting ``path`` (None: no contract does)."""
+    if path.startswith("/api/v2/"):
+        from ozsim.ozmap.api import CONTRACT
+        return CONTRACT
+    if path.startswith(INT6_PATHS):
+        from ozsim.int6.api import CONTRACT
+        return CONTRACT
+    return None
 
 
 def problems(method: str, path: str, status: int, body, *, json_body: bool = True) -> list[str]:
     """Problems of one response. ``body`` is the parsed JSON body (None when empty or not JSON);
     ``json_body`` says whether the response declared a JSON content type."""
-    from ozsim.ozmap.api import CONTRACT
-    operation, exists = CONTRACT.router.match(path, method)
+    contract = contract_for(path)
+    if contract is None:
+        return []
+    operation, exists = contract.router.match(path, method)
     if status >= 400:
         if not isinstance(body, dict) or set(body) - ERROR_KEYS \
                 or not isinstance(body.get("message"), str) \
@@ -73,7 +89,7 @@ class Violations:
 
     def check(self, method: str, path: str, query: str, status: int, raw: bytes,
               content_type: str | None) -> None:
-        if not path.startswith(API):
+        if contract_for(path) is None:
             return
         with self._lock:
             self.checked += 1
@@ -90,7 +106,8 @@ VIOLATIONS = Violations()
 
 
 class ContractCheck:
-    """WSGI middleware: buffers each /api/v2 response, checks it, passes it on unchanged."""
+    """WSGI middleware: buffers each response to a documented path, checks it, passes it on
+    unchanged."""
 
     def __init__(self, app, violations: Violations = VIOLATIONS):
         self.app = app
@@ -98,7 +115,7 @@ class ContractCheck:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(API):
+        if contract_for(path) is None:
             return self.app(environ, start_response)
         # the path as sent (a client code may hold an encoded "/"), without the query
         raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""

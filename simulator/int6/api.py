@@ -51,7 +51,7 @@ def list_onus():
     args = request.args
     start, limit = int(args.get("start", 0)), int(args.get("limit", DEFAULT_LIMIT))
     total, rows = g.int6.records.page(args.get("updatedSince"), start, limit,
-                                      args.get("gpon_client_id"))
+                                      args.get("gpon_client_id"), args.get("after"))
     return respond({"total": total, "count": len(rows), "start": start, "limit": limit,
                     "rows": rows, "hasNextPage": start + len(rows) < total})
 

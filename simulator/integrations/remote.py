@@ -107,4 +107,4 @@ def connect(system: str, url: str | None, local, headers: dict) -> Remote:
     ``requests.Session`` over the app) when ``url`` is None."""
     if url is None:
         return Remote(system, IN_PROCESS_URL, local(), headers)
-    return Remote(system, url, requests.Session(), headers)
+    return Remote(system, url, requests.Session(), headers, TIMEOUT)

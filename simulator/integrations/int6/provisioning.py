@@ -115,8 +115,9 @@ def provision(int6, gpon_client_id: str, splitter: str, port: int, lat: float,
     if verdict.authorized:
         if not client.get("implanted"):
             _call(ozmap, "PATCH", f"/api/v2/ftth-clients/{client['id']}", body={"implanted": True})
-        int6.records.patch(gpon_client_id, {"provisioning": {"splitter": splitter, "port": port,
-                                                             "lat": lat, "lng": lng}})
+        where = {"splitter": splitter, "port": port, "lat": lat, "lng": lng}
+        if record["provisioning"] != where:
+            int6.records.patch(gpon_client_id, {"provisioning": where})
     return {"gpon_client_id": gpon_client_id, "authorized": verdict.authorized,
             "code": verdict.code, "reason": verdict.reason, "power": record["power"],
             "powerRead": reading(record["power"]), "powerCalculated": trace["potencyCalculated"],

@@ -16,8 +16,8 @@ One cycle (``cycle``):
 
 1. **fetch** every record changed since the watermark from INT6's API
    (``GET <url>/int6/onus``, HTTP Basic with the integration's e-mail and token), paging by
-   key — ``updatedSince`` = the last stamp read, ``start`` = how many records of that stamp
-   were read — so a record written while the pull pages is read later, never skipped;
+   key — ``updatedSince`` and ``after`` = the ``updatedAt`` and ``gpon_client_id`` of the
+   last record read — so a record written while the pull pages is read later, never skipped;
 2. **apply** through this tenant's OZmap API: read the clients of those codes
    (``GET /ftth-clients``, filter ``code in``) and their properties (``GET /properties``,
    filter ``client in``), then write what differs, grouped by the values written —
@@ -76,25 +76,23 @@ def plan(record: dict, client: dict, prop: dict | None) -> Plan:
 
 # ---- fetch ------------------------------------------------------------------------------------
 def fetch(int6: Remote, watermark: str | None) -> list[dict]:
-    """Every record changed at or after ``watermark``, in INT6's order (oldest change first)."""
+    """Every record changed at or after ``watermark``, in INT6's order (oldest change first),
+    paged by key: each page starts just after the last record of the one before."""
     rows: list[dict] = []
-    since, skip = watermark, 0
+    params: dict = {"limit": PAGE}
+    if watermark is not None:
+        params["updatedSince"] = watermark
     while True:
-        params = {"limit": PAGE, "start": skip}
-        if since is not None:
-            params["updatedSince"] = since
         page = int6.call("GET", "/int6/onus", params)
         batch = _records(page, int6)
         rows += batch
         if not batch or not page.get("hasNextPage"):
             return rows
-        last = batch[-1]["updatedAt"]
-        same = next((i for i, row in enumerate(reversed(rows)) if row["updatedAt"] != last),
-                    len(rows))
-        if (last, same) == (since, skip):
+        key = {"updatedSince": batch[-1]["updatedAt"], "after": batch[-1]["gpon_client_id"]}
+        if key.items() <= params.items():
             raise RemoteError("INT6", "GET", int6.base_url + "/int6/onus", 200,
                               "paging does not advance", "MALFORMED_RESPONSE")
-        since, skip = last, same
+        params = {"limit": PAGE, **key}
 
 
 def _records(page, int6: Remote) -> list[dict]:

@@ -5,17 +5,23 @@ such as ``"LOS"`` or ``"offline"``), ``serial_number``, ``user_PPPoE``, ``mac_ad
 ``provisioning`` (``{splitter, port, lat, lng}`` once provisioned on an OZmap splitter port,
 else None) and ``updatedAt``, stamped by the tenant's clock on every write.
 
-Listing "changed since T" stays cheap on half a million records while a pull pages through
-them: every write takes a new stamp from the tenant's clock, which never goes back, so the
-write log (stamp, id) is sorted by construction. A listing starts at the first stamp >= T
-(bisection) and pages by slicing. A rewritten or deleted record leaves a dead entry in the
-log; the log is compacted, in one pass, before the next listing — so listings between writes
-cost O(log n + page). A bulk load stamps its records with one instant, in id order, so the
-log's order is (updatedAt, gpon_client_id) throughout.
+Listings are ordered by (``updatedAt``, ``gpon_client_id``) and stay cheap on half a million
+records while a pull pages through them. Every write takes a stamp from the tenant's clock,
+later than every stamp before (the clock's time to the millisecond, or one millisecond past
+the last stamp when two writes fall in the same millisecond); a bulk load stamps its records
+with one instant, in id order. So the write log (stamp, id) is sorted by construction: a
+listing starts by bisection — at the first stamp >= ``updatedSince``, or just after the key
+(``updatedSince``, ``after``) — and pages by slicing. A reader that pages by key
+(``updatedSince`` and ``after`` = the last record it read) never skips a record, whatever is
+written or deleted between its pages; one paging by offset (``start``) may, when records it
+has not read yet move. A rewritten or deleted record leaves a dead entry in the log; the log
+is compacted, in one pass, before the next listing — so listings between writes cost
+O(log n + page).
 """
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import math
 import threading
 
@@ -114,6 +120,7 @@ class OnuRecords:
         self._stamps: list[str] = []         # the write log, sorted: updatedAt of each write
         self._ids: list[str] = []            # ... and the record it wrote
         self._dead = 0                       # log entries no longer a record's latest write
+        self._last = ""                      # the latest stamp ever given
 
     def __len__(self) -> int:
         return len(self._records)
@@ -132,7 +139,7 @@ class OnuRecords:
         with self._lock:
             created = gpon_client_id not in self._records
             record = _new(gpon_client_id, values)
-            self._write(record, self.clock.now_iso())
+            self._write(record, self._stamp())
             return _copy(record), created
 
     def patch(self, gpon_client_id: str, values: dict) -> dict:
@@ -144,7 +151,7 @@ class OnuRecords:
                 raise NotFound(f"no ONU record with gpon_client_id {gpon_client_id!r}",
                                "ONU_NOT_FOUND")
             record = {**current, **values}
-            self._write(record, self.clock.now_iso())
+            self._write(record, self._stamp())
             return _copy(record)
 
     def delete(self, gpon_client_id: str) -> None:
@@ -163,10 +170,17 @@ class OnuRecords:
             gpon_client_id = check_id(values.pop("gpon_client_id", None))
             batch[gpon_client_id] = check_values(values, partial=False)
         with self._lock:
-            stamp = self.clock.now_iso()
+            stamp = self._stamp()
             for gpon_client_id in sorted(batch):
                 self._write(_new(gpon_client_id, batch[gpon_client_id]), stamp)
         return len(batch)
+
+    def _stamp(self) -> str:
+        stamp = self.clock.now_iso()
+        if stamp <= self._last:
+            stamp = iso(parse_iso(self._last) + dt.timedelta(milliseconds=1))
+        self._last = stamp
+        return stamp
 
     def _write(self, record: dict, stamp: str) -> None:
         record["updatedAt"] = stamp
@@ -177,23 +191,32 @@ class OnuRecords:
         self._ids.append(record["gpon_client_id"])
 
     def page(self, updated_since: str | None = None, start: int = 0, limit: int = 100,
-             gpon_client_id: str | None = None) -> tuple[int, list[dict]]:
+             gpon_client_id: str | None = None, after: str | None = None
+             ) -> tuple[int, list[dict]]:
         """(total, records ``start`` .. ``start + limit``) of the records changed at or after
-        ``updated_since`` (an ISO instant; None: all), oldest change first — or of the one
+        ``updated_since`` (an ISO instant; None: all) — after the record ``after`` when given
+        (with ``updated_since``: the key of the last record read) — in order; or of the one
         record of ``gpon_client_id``."""
         threshold = since(updated_since)
+        if after is not None and threshold is None:
+            raise Invalid("'after' needs 'updatedSince': together they are the key of the last "
+                          "record read", "INVALID_PARAMETER", "after")
         with self._lock:
             if gpon_client_id is not None:
                 record = self._records.get(gpon_client_id)
-                found = [record] if record and (threshold is None
-                                                or record["updatedAt"] >= threshold) else []
+                found = [record] if record and (threshold is None or (
+                    record["updatedAt"], gpon_client_id) > (threshold, after or "")) else []
                 return len(found), [_copy(r) for r in found[start:start + limit]]
             if self._dead:
                 self._compact()
-            first = bisect.bisect_left(self._stamps, threshold) if threshold else 0
+            stamps, ids = self._stamps, self._ids
+            first = bisect.bisect_left(stamps, threshold) if threshold else 0
+            if after is not None:           # ids of one instant are in order: bisect them too
+                first = bisect.bisect_right(ids, after, first,
+                                            bisect.bisect_right(stamps, threshold, first))
             records = self._records
-            ids = self._ids[first + start:first + start + limit]
-            return len(self._ids) - first, [_copy(records[i]) for i in ids]
+            return len(ids) - first, [_copy(records[i])
+                                      for i in ids[first + start:first + start + limit]]
 
     def _compact(self) -> None:
         records = self._records
