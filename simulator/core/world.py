@@ -155,14 +155,21 @@ class World:
         self._index(route, doc, add=True)
 
     def set_fields(self, route: str, doc: dict, changes: dict, touch: bool = True) -> None:
-        """Apply field changes to a stored document, keeping indexes right."""
+        """Apply field changes to a stored document, keeping indexes right (re-indexed only
+        when the changes touch an indexed field or the point, or an observer watches the
+        route: a read power or a status written on half a million documents skips it)."""
         if not changes:
             return
-        self._index(route, doc, add=False)
+        indexes, observers, spatial = self._keeps[route]
+        reindex = observers or (spatial is not None and "coords" in changes) or any(
+            name in changes or (touch and name == "updatedAt") for name, _ in indexes)
+        if reindex:
+            self._index(route, doc, add=False)
         doc.update(changes)
         if touch:
             doc["updatedAt"] = self.clock.now_iso()
-        self._index(route, doc, add=True)
+        if reindex:
+            self._index(route, doc, add=True)
 
     def remove(self, route: str, doc_id: str) -> dict:
         """Delete a document, leaving a tombstone ``{id, kind, deletedAt}`` (plus its

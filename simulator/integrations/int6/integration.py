@@ -15,10 +15,10 @@ key; plus the IP allowlist INT6 applies to its callers. Here:
   everybody (the default); otherwise other callers get 403;
 * ``enabled`` — whether OZmap's ``int6-pull`` job is scheduled (every 600 simulated s).
 
-The pull always writes into this tenant's own OZmap world, through this simulator's API with
-the tenant's key: it is OZmap's side of the integration. The integration, the records and
-the settings live in ``world.extensions``: a tenant reset drops them with the world, jobs
-included.
+The pull is OZmap's side of the integration: it calls INT6 over HTTP and writes into this
+tenant's own OZmap world, as OZmap's job writes its own database. The integration, the
+records and the settings live in ``world.extensions``: a tenant reset drops them with the
+world, jobs included.
 """
 from __future__ import annotations
 
@@ -52,8 +52,8 @@ class Int6:
         self.records = OnuRecords(world.clock)
         self.settings = dict(DEFAULT_SETTINGS)
         self.config: dict | None = None
-        self.watermark: str | None = None           # the pull's: updatedAt it resumes from
-        self.tenant_key: str | None = None          # the pull writes into OZmap with it
+        self.watermark: dict | None = None          # the pull's: {updatedAt, gpon_client_id}
+        #                                             of the last record it applied
         self.local: Callable[[], requests.Session] | None = None   # this simulator, in-process
         self._lock = threading.Lock()
 
@@ -87,11 +87,6 @@ class Int6:
         config = self._configured()
         return connect("OZmap", config["ozmapUrl"], self.local,
                        {"Authorization": config["ozmapApiKey"]})
-
-    def own_ozmap(self) -> Remote:
-        """This tenant's OZmap, in-process, with the tenant's key: where the pull writes."""
-        self._configured()
-        return connect("OZmap", None, self.local, {"Authorization": self.tenant_key})
 
     def int6(self) -> Remote:
         """INT6 as OZmap's pull reaches it: ``url`` (or this simulator), e-mail and token."""
@@ -139,7 +134,7 @@ def configure(world, body, tenant_key: str, worlds, local) -> dict:
                 raise RuleViolation("another tenant's INT6 already uses this e-mail and token",
                                     "INT6_CREDENTIALS_IN_USE", "email")
         int6 = of(world)
-        int6.config, int6.tenant_key, int6.local = config, tenant_key, local
+        int6.config, int6.local = config, local
         if not config["enabled"]:
             world.jobs.cancel(PULL_JOB)
         elif PULL_JOB not in world.jobs:

@@ -14,38 +14,44 @@ The rules (``plan``), for the OZmap client whose ``code`` equals a record's
 
 One cycle (``cycle``):
 
-1. **fetch** every record changed since the watermark from INT6's API
-   (``GET <url>/int6/onus``, HTTP Basic with the integration's e-mail and token), paging by
-   key — ``updatedSince`` and ``after`` = the ``updatedAt`` and ``gpon_client_id`` of the
-   last record read — so a record written while the pull pages is read later, never skipped;
-2. **apply** through this tenant's OZmap API: read the clients of those codes
-   (``GET /ftth-clients``, filter ``code in``) and their properties (``GET /properties``,
-   filter ``client in``), then write what differs, grouped by the values written —
-   ``POST /ftth-clients/batch-update`` per (status, implanted) pair, ``POST
-   /properties/batch-update`` per ``potencyRead`` value, ``PATCH /ftth-clients/:id`` per
-   client whose ONU data changed;
-3. move the watermark to the last record's ``updatedAt`` — only once every write succeeded.
+1. **fetch** every record changed after the watermark — the key (``updatedAt``,
+   ``gpon_client_id``) of the last record the previous good cycle applied — from INT6's API
+   (``GET <url>/int6/onus?updatedSince=…&after=…``, HTTP Basic with the integration's e-mail
+   and token), paging by key the same way, so a record written while the pull pages is read
+   later, never skipped; the first cycle reads every record;
+2. **apply** in this tenant's OZmap, as OZmap's own job writes its own database (only the
+   calls to INT6 go over HTTP): the client of each code and its property are found by their
+   indexes, and only what differs is written, grouped by the values written — the domain's
+   batch update of clients per (status, implanted) pair and of properties per
+   ``potencyRead`` value (what ``POST /ftth-clients/batch-update`` and ``POST
+   /properties/batch-update`` do), and a client update per changed ONU. Records are applied
+   ``CHUNK`` at a time, each chunk under the world lock, so OZmap keeps answering other
+   requests in between;
+3. move the watermark to the last record's key — only once every record was applied.
 
 A failed call to INT6 (no answer, a timeout, an error status such as 401 or 5xx, a body that
-is not a page of records) fails the cycle before OZmap is touched. A failed write to OZmap
-fails it after some writes: harmless, since the watermark did not move, the next cycle
+is not a page of records) fails the cycle before OZmap is touched. A cycle that fails while
+applying (the process stopping, say) leaves the watermark where it was: the next cycle
 fetches the same records again and writes only what still differs. Nothing is lost, nothing
-is applied twice. ``updatedSince`` is inclusive, so the last record of a cycle comes again in
-the next one — and changes nothing. A write OZmap refuses for one client (4xx: the client
-was deleted meanwhile) is reported in the cycle's summary and not retried.
+is applied twice. A write OZmap's rules refuse for one client is reported in the cycle's
+summary and not retried.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
+from ...core.errors import DomainError
 from ...core.query import MISSING
+from ...ftth.properties import batch_update
 from ..remote import Remote, RemoteError
 from .power import reading
 from .records import MAX_PAGE, ONU_FIELDS
 
 PAGE = 5_000            # records per page fetched from INT6
-CHUNK = 1_000           # ids per OZmap filter (`in`) and per batch update
+CHUNK = 500             # records applied per hold of the world lock
 ERRORS_SHOWN = 20       # per-client refusals kept in a cycle's summary
+YIELD_EVERY = 0.005     # seconds of applying between two chances for other requests
 
 
 @dataclass
@@ -75,24 +81,27 @@ def plan(record: dict, client: dict, prop: dict | None) -> Plan:
 
 
 # ---- fetch ------------------------------------------------------------------------------------
-def fetch(int6: Remote, watermark: str | None) -> list[dict]:
-    """Every record changed at or after ``watermark``, in INT6's order (oldest change first),
-    paged by key: each page starts just after the last record of the one before."""
+def fetch(int6: Remote, watermark: dict | None) -> list[dict]:
+    """Every record changed after ``watermark`` (the key ``{updatedAt, gpon_client_id}`` of
+    the last record applied; None: every record), in INT6's order (oldest change first), paged
+    by key: each page starts just after the last record of the one before."""
+    key = _key(watermark) if watermark else {}
     rows: list[dict] = []
-    params: dict = {"limit": PAGE}
-    if watermark is not None:
-        params["updatedSince"] = watermark
     while True:
+        params = {"limit": PAGE, **key}
         page = int6.call("GET", "/int6/onus", params)
         batch = _records(page, int6)
         rows += batch
         if not batch or not page.get("hasNextPage"):
             return rows
-        key = {"updatedSince": batch[-1]["updatedAt"], "after": batch[-1]["gpon_client_id"]}
-        if key.items() <= params.items():
+        if _key(batch[-1]) == key:
             raise RemoteError("INT6", "GET", int6.base_url + "/int6/onus", 200,
                               "paging does not advance", "MALFORMED_RESPONSE")
-        params = {"limit": PAGE, **key}
+        key = _key(batch[-1])
+
+
+def _key(record: dict) -> dict:
+    return {"updatedSince": record["updatedAt"], "after": record["gpon_client_id"]}
 
 
 def _records(page, int6: Remote) -> list[dict]:
@@ -108,71 +117,83 @@ def _records(page, int6: Remote) -> list[dict]:
 
 
 # ---- apply ------------------------------------------------------------------------------------
-def apply(ozmap: Remote, rows: list[dict]) -> dict:
-    """Write what the records ask of OZmap; the summary of what changed."""
+class _Pace:
+    """Called between two holds of the world lock: every ``YIELD_EVERY`` seconds of work, a
+    thread switch, so requests waiting for the lock get it (a released lock is otherwise
+    taken back at once by the thread that released it)."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+
+    def __call__(self) -> None:
+        if time.perf_counter() - self.last >= YIELD_EVERY:
+            time.sleep(0)
+            self.last = time.perf_counter()
+
+
+def apply(world, rows: list[dict]) -> dict:
+    """Write what the records ask of the world's clients and properties; what changed."""
     records = {row["gpon_client_id"]: row for row in rows}         # the latest of each
-    clients = {c["code"]: c for c in _read(ozmap, "ftth-clients", "code", list(records),
-                                           "id,code,implanted,status,onu")}
-    properties: dict[str, dict] = {}
-    for prop in _read(ozmap, "properties", "client", [c["id"] for c in clients.values()],
-                      "id,client,potencyRead"):
-        properties.setdefault(prop["client"], prop)                 # the first, as OZmap does
+    summary = {"records": len(rows), "clients": 0, "unknown": 0, "status": {"OK": 0, "ERROR": 0},
+               "implanted": 0, "onu": 0, "potencyRead": 0, "refused": []}
     client_updates: dict[tuple, list[str]] = {}
     potencies: dict[object, list[str]] = {}
     onus: list[tuple[str, dict]] = []
-    for code, record in records.items():
-        client = clients.get(code)
-        if client is None:
-            continue
-        prop = properties.get(client["id"])
-        wanted = plan(record, client, prop)
-        if wanted.client:
-            client_updates.setdefault(tuple(sorted(wanted.client.items())), []).append(client["id"])
-        if wanted.onu is not None:
-            onus.append((client["id"], wanted.onu))
-        if wanted.potency is not MISSING:
-            potencies.setdefault(wanted.potency, []).append(prop["id"])
-    for update, ids in client_updates.items():
-        _batch(ozmap, "ftth-clients", ids, dict(update))
+    codes, pace = list(records), _Pace()
+    for start in range(0, len(codes), CHUNK):       # decide, a chunk per hold of the lock
+        with world.lock:
+            for code in codes[start:start + CHUNK]:
+                client, prop = _customer(world, code)
+                if client is None:
+                    summary["unknown"] += 1
+                    continue
+                summary["clients"] += 1
+                wanted = plan(records[code], client, prop)
+                if wanted.client:
+                    client_updates.setdefault(tuple(sorted(wanted.client.items())),
+                                              []).append(client["id"])
+                if wanted.onu is not None:
+                    onus.append((client["id"], wanted.onu))
+                if wanted.potency is not MISSING:
+                    potencies.setdefault(wanted.potency, []).append(prop["id"])
+        pace()
+    for update, ids in client_updates.items():      # write, grouped by the values written
+        changes = dict(update)
+        _batch(world, "ftth-clients", ids, changes, pace)
+        if "status" in changes:
+            summary["status"]["OK" if changes["status"] == 0 else "ERROR"] += len(ids)
+        summary["implanted"] += len(ids) if changes.get("implanted") else 0
     for value, ids in potencies.items():
-        _batch(ozmap, "properties", ids, {"potencyRead": value})
-    refused = []
+        _batch(world, "properties", ids, {"potencyRead": value}, pace)
+        summary["potencyRead"] += len(ids)
     for client_id, onu in onus:
         try:
-            ozmap.call("PATCH", f"/api/v2/ftth-clients/{client_id}", body={"onu": onu})
-        except RemoteError as exc:
-            if exc.status in (0, 401, 403) or exc.status >= 500:
-                raise
-            refused.append({"client": client_id, "status": exc.status, "message": exc.message})
-    counted = [(dict(update), len(ids)) for update, ids in client_updates.items()]
-    return {"records": len(rows), "clients": sum(1 for code in records if code in clients),
-            "unknown": sum(1 for code in records if code not in clients),
-            "status": {"OK": sum(n for u, n in counted if u.get("status") == 0),
-                       "ERROR": sum(n for u, n in counted if u.get("status") == 1)},
-            "implanted": sum(n for u, n in counted if u.get("implanted")),
-            "onu": len(onus) - len(refused), "potencyRead": sum(map(len, potencies.values())),
-            "refused": refused[:ERRORS_SHOWN]}
+            world.update("ftth-clients", client_id, {"onu": onu})
+            summary["onu"] += 1
+        except DomainError as exc:
+            if len(summary["refused"]) < ERRORS_SHOWN:
+                summary["refused"].append({"client": client_id, "code": exc.code,
+                                           "message": exc.message})
+        pace()
+    return summary
 
 
-def _read(ozmap: Remote, route: str, key: str, values: list, select: str) -> list[dict]:
-    rows = []
-    for chunk in _chunks(values):
-        page = ozmap.call("GET", f"/api/v2/{route}", {"select": select, "limit": 0},
-                          {"filter": [{"property": key, "operator": "in", "value": chunk}]})
-        rows += page["rows"]
-    return rows
+def _customer(world, code: str) -> tuple[dict | None, dict | None]:
+    """The client with this code and its property (the first, as OZmap answers)."""
+    found = world.ids_where("ftth-clients", "code", code)
+    if not found:
+        return None, None
+    client = world.docs["ftth-clients"][min(found)]
+    held = world.ids_where("properties", "client", client["id"])
+    return client, world.docs["properties"][min(held)] if held else None
 
 
-def _batch(ozmap: Remote, route: str, ids: list[str], update: dict) -> None:
-    for chunk in _chunks(ids):
-        ozmap.call("POST", f"/api/v2/{route}/batch-update",
-                   body={"filter": [{"property": "id", "operator": "in", "value": chunk}],
-                         "update": update})
-
-
-def _chunks(values: list):
-    for i in range(0, len(values), CHUNK):
-        yield values[i:i + CHUNK]
+def _batch(world, route: str, ids: list[str], changes: dict, pace: _Pace) -> None:
+    """The domain's batch update (``POST /<route>/batch-update``), ``CHUNK`` ids at a time."""
+    for start in range(0, len(ids), CHUNK):
+        batch_update(world, route, [{"property": "id", "operator": "in",
+                                     "value": ids[start:start + CHUNK]}], changes)
+        pace()
 
 
 # ---- the job ----------------------------------------------------------------------------------
@@ -180,7 +201,8 @@ def cycle(int6) -> dict:
     """One run of the ``int6-pull`` job for a tenant's INT6 (``integration.Int6``)."""
     watermark = int6.watermark
     rows = fetch(int6.int6(), watermark)
-    summary = apply(int6.own_ozmap(), rows)
+    summary = apply(int6.world, rows)
     if rows:
-        int6.watermark = rows[-1]["updatedAt"]
+        int6.watermark = {"updatedAt": rows[-1]["updatedAt"],
+                          "gpon_client_id": rows[-1]["gpon_client_id"]}
     return {**summary, "from": watermark, "watermark": int6.watermark}
