@@ -2,6 +2,7 @@
 
 Every tenant has its own INT6 (``integration.of(world)``), as it has its own OZmap world:
 
+* ``fields`` — how INT6 checks the objects it is sent;
 * ``records`` — INT6's ONU records, keyed by ``gpon_client_id`` (= the OZmap client code),
   listed by change;
 * ``power`` — what counts as a reading, and the power check before an activation;

@@ -34,6 +34,7 @@ from ...core.errors import Forbidden, Invalid, NotFound, RuleViolation, Unauthor
 from ...core.jobs import Job
 from ..remote import Remote, base_url, connect
 from . import pull
+from .fields import check_object
 from .power import DEFAULT_SETTINGS, check_settings
 from .records import OnuRecords
 
@@ -145,15 +146,7 @@ def configure(world, body, tenant_key: str, worlds, local) -> dict:
 
 
 def check_config(body, tenant_key: str) -> dict:
-    if not isinstance(body, dict):
-        raise Invalid("the body must be a JSON object", "INVALID_BODY", "body")
-    unknown = sorted(set(body) - set(FIELDS))
-    if unknown:
-        raise Invalid(f"unknown field '{unknown[0]}' is not allowed here; the integration has "
-                      f"{', '.join(FIELDS)}", "UNKNOWN_FIELD", unknown[0])
-    for name in ("email", "token"):
-        if name not in body:
-            raise Invalid(f"'{name}' is required", "MISSING_FIELD", name)
+    check_object(body, FIELDS, ("email", "token"), "the integration has")
     email, token = body["email"], body["token"]
     if not isinstance(email, str) or "@" not in email or ":" in email or len(email) > 254:
         raise Invalid("'email' must be an e-mail address (the HTTP Basic user name)",

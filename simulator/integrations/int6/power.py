@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from ...core.errors import Invalid
+from .fields import check_object
 
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 DEFAULT_SETTINGS = {"powerLimit": 2.0, "symmetric": False, "allowUncalculated": False}
@@ -75,12 +76,7 @@ def check(power, calculated: float | None, settings: dict) -> Verdict:
 
 def check_settings(patch) -> dict:
     """The changes of a ``PATCH /int6/settings``, checked."""
-    if not isinstance(patch, dict):
-        raise Invalid("the body must be a JSON object", "INVALID_BODY", "body")
-    unknown = sorted(set(patch) - set(DEFAULT_SETTINGS))
-    if unknown:
-        raise Invalid(f"unknown setting '{unknown[0]}'; the settings are "
-                      f"{', '.join(DEFAULT_SETTINGS)}", "UNKNOWN_FIELD", unknown[0])
+    check_object(patch, DEFAULT_SETTINGS, holds="the settings are")
     limit = patch.get("powerLimit", 0)
     if isinstance(limit, bool) or not isinstance(limit, (int, float)) \
             or not 0 <= limit <= MAX_LIMIT:

@@ -28,6 +28,7 @@ import threading
 from ...core.clock import Clock, iso, parse_iso
 from ...core.errors import Invalid, NotFound
 from ...core.world import check_object_id
+from .fields import check_object
 
 ONU_FIELDS = ("serial_number", "user_PPPoE", "mac_address")
 FIELDS = ("power", *ONU_FIELDS, "provisioning")
@@ -81,14 +82,7 @@ CHECKS = {"power": check_power, "provisioning": check_provisioning,
 def check_values(values, partial: bool) -> dict:
     """The record fields of a write, checked: all of them but ``power`` optional on a PUT
     (ONU data ``""``, ``provisioning`` null), any of them on a PATCH."""
-    if not isinstance(values, dict):
-        raise Invalid("the body must be a JSON object", "INVALID_BODY", "body")
-    unknown = sorted(set(values) - set(FIELDS))
-    if unknown:
-        raise Invalid(f"unknown field '{unknown[0]}' is not allowed here; an ONU record has "
-                      f"{', '.join(FIELDS)}", "UNKNOWN_FIELD", unknown[0])
-    if not partial and "power" not in values:
-        raise Invalid("'power' is required", "MISSING_FIELD", "power")
+    check_object(values, FIELDS, () if partial else ("power",), "an ONU record has")
     return {name: CHECKS[name](value) for name, value in values.items()}
 
 
