@@ -66,13 +66,15 @@ class Simulator:
     def login(self, body: dict) -> str:
         """The API key of the tenant whose API user has this login and password (or the key
         given as ``apiKey``). Only worlds that exist are searched: a login never builds a
-        tenant's network (a tenant whose world is not built yet has no user but the one of
-        its recipe, whose credentials are the default tenant's)."""
+        tenant's network but the default tenant's, which ``ozsim serve`` builds at start
+        anyway (a tenant whose world is not built yet has no user but the one of its recipe,
+        whose credentials are the default tenant's)."""
         api_key = body.get("apiKey")
         if isinstance(api_key, str) and self.tenants.tenant_of(api_key):
             return api_key
         login, password = body.get("login"), body.get("password")
         if isinstance(login, str) and isinstance(password, str):
+            self.tenants.world("default")
             worlds = self.tenants.built()
             for key, tenant in self.tenants.keys().items():
                 user = worlds[tenant].user if tenant in worlds else None
@@ -93,6 +95,7 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
     from .int6.api import CONTRACT as INT6_CONTRACT, bp as int6_bp
     from .ozmap.api import CONTRACT, bp as ozmap_bp
     from .web.docs import bp as docs_bp
+    from .web.pages import bp as web_bp
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
@@ -101,6 +104,7 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
     app.register_blueprint(control_bp)
     app.register_blueprint(int6_bp)
     app.register_blueprint(docs_bp)
+    app.register_blueprint(web_bp)
     # compile the contract's validators now: lazily, the first requests would each compile
     # them at once, and a burst of them would wait
     CONTRACT.router  # noqa: B018 - a cached property, built here
@@ -118,13 +122,6 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
                    405: f"{request.method} is not allowed on {request.path}",
                    413: f"the request body exceeds {MAX_BODY} bytes"}.get(exc.code, exc.description)
         return _error_response(exc.code or 500, message, codes.get(exc.code, "HTTP_ERROR"))
-
-    @app.get("/")
-    def index():
-        sim = app.extensions["ozsim"]
-        return {"name": "ozmap-simulator", "api": "/api/v2", "contract": "/api/v2/openapi.yaml",
-                "docs": "/docs", "int6": "/int6", "int6Contract": "/int6/openapi.yaml",
-                "network": sim.network, "seed": sim.seed}
 
     return app
 

@@ -1,27 +1,29 @@
 """Every response the suite sees to a path a contract documents, checked against that contract.
 
 * ``contract_for(path)`` — the contract of a path: ``contracts/ozmap.yaml`` for ``/api/v2``,
-  ``contracts/int6.yaml`` for INT6's ``/int6`` and its control routes (``/__ozsim/int6``,
-  ``/__ozsim/integrations/int6``); None for the rest of ``/__ozsim`` and ``/docs``.
+  ``contracts/web.yaml`` for ``/map``, ``contracts/int6.yaml`` for INT6's ``/int6`` and its
+  control routes (``/__ozsim/int6``, ``/__ozsim/integrations/int6``); None for the rest.
 * ``problems(method, path, status, body)`` — why one response does not conform ([] when it does):
   the operation is looked up with ``contract.router.match(path, method)`` and the body checked
   with ``operation.response_problems(status, body)``; an error body (status >= 400) must be
   ``{message, code, field?}`` whether or not the contract knows the route.
 * ``ContractCheck(app)`` — WSGI middleware that records the problems of every response to a
-  documented path in ``VIOLATIONS``. The app served by ``live_server``, the session ``app``
-  fixture and the scenarios' in-process targets go through it (and so do the requests the
-  integrations' jobs send to their own app); ``tests/conftest.py`` fails the test during which
-  a violation was recorded.
+  documented path in ``VIOLATIONS`` (``/__ozsim`` but INT6's routes, and ``/docs``, are not in a
+  contract). The app served by ``live_server``, the session ``app`` fixture and the scenarios'
+  in-process targets go through it (and so do the requests the integrations send to their own
+  app); ``tests/conftest.py`` fails the test during which a violation was recorded.
 * ``checking_session()`` — the same check on the client side, as a ``requests`` response hook,
   for servers the suite cannot wrap (an ``ozsim serve`` subprocess).
 """
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from urllib.parse import unquote, urlsplit
 
 ERROR_KEYS = {"message", "code", "field"}
+MAP = "/map/"             # the web pages' data routes (contracts/web.yaml)
 INT6_PATHS = ("/int6/", "/__ozsim/int6/", "/__ozsim/integrations/int6")
 
 
@@ -29,11 +31,13 @@ def contract_for(path: str):
     """The contract documenting ``path`` (None: no contract does)."""
     if path.startswith("/api/v2/"):
         from ozsim.ozmap.api import CONTRACT
-        return CONTRACT
-    if path.startswith(INT6_PATHS):
+    elif path.startswith(MAP):
+        from ozsim.web.pages import CONTRACT
+    elif path.startswith(INT6_PATHS):
         from ozsim.int6.api import CONTRACT
-        return CONTRACT
-    return None
+    else:
+        return None
+    return CONTRACT
 
 
 def problems(method: str, path: str, status: int, body, *, json_body: bool = True) -> list[str]:
@@ -136,10 +140,12 @@ class ContractCheck:
                 close()
         raw = b"".join(chunks)
         status = int(captured["status"].split(" ", 1)[0])
-        content_type = next((v for k, v in captured["headers"] if k.lower() == "content-type"), None)
+        header = {k.lower(): v for k, v in captured["headers"]}
         try:
+            body = gzip.decompress(raw) if header.get("content-encoding") == "gzip" else raw
             self.violations.check(environ.get("REQUEST_METHOD", "GET"), raw_path,
-                                  environ.get("QUERY_STRING", ""), status, raw, content_type)
+                                  environ.get("QUERY_STRING", ""), status, body,
+                                  header.get("content-type"))
         except Exception as error:                      # noqa: BLE001 - a checker bug is a finding too
             self.violations.add(environ.get("REQUEST_METHOD", "GET"), raw_path, status,
                                 [f"the contract check itself failed: {error!r}"])
