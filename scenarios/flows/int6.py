@@ -28,7 +28,7 @@ class Integration:
     email: str
     ozmap_url: str | None
     allowlist: list[str] | None
-    watermark: str | None
+    watermark: dict[str, str] | None       # the key of the last record the pull applied
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> "Integration":

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import hmac
 import ipaddress
+import re
 import threading
 from typing import Callable
 
@@ -42,6 +43,7 @@ NAME = "int6"
 PULL_JOB = "int6-pull"
 PULL_EVERY = 600.0               # seconds: "os clientes são atualizados a cada 10 minutos"
 FIELDS = ("enabled", "url", "email", "token", "ozmapUrl", "ozmapApiKey", "allowlist")
+EMAIL = re.compile(r"[^:@\s]+@[^:@\s]+")     # also an HTTP Basic user name: no colon
 _CONFIGURING = threading.Lock()  # credentials stay unique across tenants
 
 
@@ -89,8 +91,8 @@ class Int6:
         return connect("OZmap", config["ozmapUrl"], self.local,
                        {"Authorization": config["ozmapApiKey"]})
 
-    def int6(self) -> Remote:
-        """INT6 as OZmap's pull reaches it: ``url`` (or this simulator), e-mail and token."""
+    def api(self) -> Remote:
+        """INT6's API as OZmap's pull reaches it: ``url`` (or this simulator), e-mail and token."""
         config = self._configured()
         credentials = base64.b64encode(f"{config['email']}:{config['token']}".encode()).decode()
         return connect("INT6", config["url"], self.local,
@@ -148,7 +150,7 @@ def configure(world, body, tenant_key: str, worlds, local) -> dict:
 def check_config(body, tenant_key: str) -> dict:
     check_object(body, FIELDS, ("email", "token"), "the integration has")
     email, token = body["email"], body["token"]
-    if not isinstance(email, str) or "@" not in email or ":" in email or len(email) > 254:
+    if not isinstance(email, str) or not EMAIL.fullmatch(email) or len(email) > 254:
         raise Invalid("'email' must be an e-mail address (the HTTP Basic user name)",
                       "INVALID_FIELD", "email")
     if not isinstance(token, str) or not 1 <= len(token) <= 256:

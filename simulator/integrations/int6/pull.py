@@ -200,7 +200,7 @@ def _batch(world, route: str, ids: list[str], changes: dict, pace: _Pace) -> Non
 def cycle(int6) -> dict:
     """One run of the ``int6-pull`` job for a tenant's INT6 (``integration.Int6``)."""
     watermark = int6.watermark
-    rows = fetch(int6.int6(), watermark)
+    rows = fetch(int6.api(), watermark)
     summary = apply(int6.world, rows)
     if rows:
         int6.watermark = {"updatedAt": rows[-1]["updatedAt"],
