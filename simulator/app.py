@@ -140,20 +140,48 @@ def _error_response(status: int, message: str, code: str, field: str | None = No
     return respond(body, status)
 
 
+def marketplace(app: Flask, simulator: Simulator):
+    """The server's OZneutral: it reaches OZmap over HTTP — this simulator in-process when an
+    operator's integration names no URL — and finds the local world of a key for the clock
+    and jobs of its integration."""
+    import requests
+
+    from .integrations.ozneutral.marketplace import Marketplace
+    from .integrations.ozneutral.ozmap import OZmapLink
+    from .wire.local import IN_PROCESS_URL, wsgi_session
+
+    def link_for(url: str | None, key: str | None) -> OZmapLink:
+        if url is None:
+            return OZmapLink(wsgi_session(app), IN_PROCESS_URL, key)
+        return OZmapLink(requests.Session(), url, key)
+
+    def world_of(key: str):
+        try:
+            return simulator.user_of(key)[0]
+        except Unauthorized:
+            return None
+
+    return Marketplace(link_for, world_of)
+
+
 def create_app(simulator: Simulator | None = None, **options) -> Flask:
     from .control.api import bp as control_bp
     from .ozmap.api import CONTRACT, bp as ozmap_bp
+    from .ozneutral.api import CONTRACT as OZNEUTRAL, bp as ozneutral_bp
     from .web.docs import bp as docs_bp
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
-    app.extensions["ozsim"] = simulator or Simulator(**options)
+    app.extensions["ozsim"] = simulator = simulator or Simulator(**options)
+    app.extensions["ozneutral"] = marketplace(app, simulator)
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(docs_bp)
-    # compile the contract's validators now: lazily, the first requests would each compile
+    app.register_blueprint(ozneutral_bp)
+    # compile the contracts' validators now: lazily, the first requests would each compile
     # them at once, and a burst of them would wait
     CONTRACT.router  # noqa: B018 - a cached property, built here
+    OZNEUTRAL.router  # noqa: B018 - a cached property, built here
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -172,7 +200,9 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
     def index():
         sim = app.extensions["ozsim"]
         return {"name": "ozmap-simulator", "api": "/api/v2", "contract": "/api/v2/openapi.yaml",
-                "docs": "/docs", "network": sim.network, "seed": sim.seed}
+                "docs": "/docs", "ozneutral": "/ozneutral",
+                "ozneutralContract": "/ozneutral/openapi.yaml", "network": sim.network,
+                "seed": sim.seed}
 
     return app
 

@@ -59,3 +59,15 @@ class RuleViolation(DomainError):
     """A business rule refused the operation: port occupied, box full, unknown reference (422)."""
     status = 422
     default_code = "RULE_VIOLATION"
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state: already done, in progress, duplicate (409)."""
+    status = 409
+    default_code = "CONFLICT"
+
+
+class BadGateway(DomainError):
+    """Another system this one depends on failed or refused its credentials (502)."""
+    status = 502
+    default_code = "BAD_GATEWAY"
