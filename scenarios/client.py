@@ -1,7 +1,7 @@
 """A small typed client of the OZmap API v2 that speaks only HTTP (``requests``).
 
 It behaves like the official SDK ``@ozmap/ozmap-sdk`` 1.1.8 where integrators depend on it
-(reference ``ozmap-api.md`` §1–§4):
+(docs/api-conventions.md):
 
 * the API key travels raw in ``Authorization``; ``login()`` accepts ``{login, password}`` or
   ``{apiKey}`` and, when credentials are configured, a 401 triggers one login and one replay;
@@ -91,7 +91,7 @@ ERRORS: dict[int, type[OZmapError]] = {400: BadRequest, 401: Unauthorized, 403: 
 # ---- typed shapes of the answers -------------------------------------------------------------
 @dataclass(frozen=True)
 class Page:
-    """One page of a list answer (§3.7)."""
+    """One page of a list answer (the list envelope)."""
 
     total: int
     count: int

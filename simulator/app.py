@@ -98,8 +98,8 @@ class Simulator:
         """The key that acts as the user with this login and password (or the ``apiKey``
         given, when it is valid): the tenant's key for its API user, a user's own ``apiKey``,
         else a session token of that user (one per user, kept). Only worlds that exist are
-        searched — a login never builds a tenant's network — in the order tenants were
-        registered."""
+        searched, in the order tenants were registered: a login never builds a tenant's
+        network but the default tenant's, which ``ozsim serve`` builds at start anyway."""
         api_key = body.get("apiKey")
         if isinstance(api_key, str):
             try:
@@ -109,6 +109,7 @@ class Simulator:
                 pass
         login, password = body.get("login"), body.get("password")
         if isinstance(login, str) and isinstance(password, str):
+            self.tenants.world("default")
             worlds = self.tenants.built()
             for tenant in dict.fromkeys(self.tenants.keys().values()):
                 world = worlds.get(tenant)

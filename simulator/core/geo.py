@@ -1,7 +1,8 @@
 """Geometry primitives: spherical distance, point and polygon parsing, a spatial hash grid.
 
-Coordinates are ``[lng, lat]`` WGS84 degrees (reference §2.2). Distances are haversine on
-MongoDB's sphere, R = 6 378 100 m (ftth-domain §6). Polygons are tested in the lng/lat plane.
+Coordinates are ``[lng, lat]`` WGS84 degrees (GeoJSON order). Distances are haversine on
+MongoDB's sphere, R = 6 378 100 m (docs/api-conventions.md, "Coordinates, polygons and
+units"). Polygons are tested in the lng/lat plane.
 """
 from __future__ import annotations
 

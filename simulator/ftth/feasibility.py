@@ -94,7 +94,7 @@ def _near(world, route: str, lng: float, lat: float, radius: float, access) -> l
 
 @locked
 def radius(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
-    """§8 a: every box within ``radius`` metres (default: the tenant setting), nearest first."""
+    """Every box within ``radius`` metres (default: the tenant setting), nearest first."""
     lat, lng = _point(lat, lng)
     radius = _radius(world, radius)
     return _result(_near(world, "boxes", lng, lat, radius, access), lat=lat, lng=lng,
@@ -103,7 +103,7 @@ def radius(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
 
 @locked
 def pole(world, lat, lng, access=ALL_ACCESS) -> dict:
-    """§8 b: boxes reachable along pole adjacencies from the nearest usable pole, by drop length."""
+    """Boxes reachable along pole adjacencies from the nearest usable pole, by drop length."""
     lat, lng = _point(lat, lng)
     search = float(world.settings["poleSearchRadius"])
     start = _start_pole(world, lng, lat, search)
@@ -142,7 +142,7 @@ def _start_pole(world, lng: float, lat: float, search: float):
 
 @locked
 def condominiums(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
-    """§8 c: buildings with a free port within the radius; gated communities around the point."""
+    """Buildings with a free port within the radius; gated communities around the point."""
     lat, lng = _point(lat, lng)
     radius = _radius(world, radius)
     buildings = [b for b in _near(world, "buildings", lng, lat, radius, access) if b["viable"]]

@@ -91,7 +91,8 @@ def test_find_all_with_filter_in_query_keeps_it_on_every_page():
 
 
 def test_find_all_detects_a_next_url_that_only_advances_through_page():
-    """The SDK trap (§3.8): dropping `page` refetches page 1 forever — detected, not looped."""
+    """The SDK trap (docs/api-conventions.md, "Paging and nextUrl"): dropping `page` refetches
+    page 1 forever — detected, not looped."""
     adapter = ScriptedAdapter(paging_server("page-only"))
     api = client_for(adapter)
     with pytest.raises(OZmapError) as info:

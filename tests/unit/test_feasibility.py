@@ -1,4 +1,4 @@
-"""Feasibility by radius, by pole and for condominiums (reference §8 a–c)."""
+"""Feasibility by radius, by pole and for condominiums (docs/decisions.md, "Feasibility")."""
 from __future__ import annotations
 
 import pytest
