@@ -28,11 +28,8 @@ and claims under the lock, calls OZmap, then records under the lock (``sales``).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 import threading
-from dataclasses import dataclass, field
 from typing import Callable
 
 from ...core.clock import Clock, iso
@@ -41,114 +38,11 @@ from ...core.errors import (BadGateway, Conflict, Forbidden, Invalid, NotFound, 
 from ...core.ids import object_id
 from . import tmf
 from .ozmap import OZmapLink, where
+from .records import Caller, Company, Integration, Party, Partnership, Secret, Token, User
+from .sales import Sales
 
 TOKEN_SECONDS = 3600
 REFRESH_SECONDS = 86400
-HASH_ROUNDS = 2000                 # a simulator's users: enough to never store a password
-
-
-def _hash(secret: str, salt: bytes) -> bytes:
-    return hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, HASH_ROUNDS)
-
-
-@dataclass
-class Secret:
-    """A salted hash of a password or client secret."""
-    salt: bytes
-    digest: bytes
-
-    @classmethod
-    def of(cls, secret: str) -> "Secret":
-        salt = secrets.token_bytes(16)
-        return cls(salt, _hash(secret, salt))
-
-    def matches(self, secret: str) -> bool:
-        return hmac.compare_digest(self.digest, _hash(secret, self.salt))
-
-
-@dataclass
-class Company:
-    id: str
-    name: str
-    address: str
-    country: str
-    phone: str
-    logo_path: str
-    created: str
-
-
-@dataclass
-class User:
-    id: str
-    email: str
-    company: Company
-    party: "Party"
-    password: Secret
-    created: str
-
-
-@dataclass
-class Integration:
-    url: str | None                 # None: this simulator
-    login: str
-    password: str
-    api_key: str
-    user: dict                      # the integration user: {id, name, username}
-    clock: Clock | None             # its OZmap tenant's clock when the tenant is local
-    configured: str                 # when (on that clock); the poll reads changes since
-    synced: str                     # the start of the last successful poll cycle
-
-
-@dataclass
-class Party:
-    id: str
-    kind: str                       # "operator" | "partner"
-    company: Company
-    site: str
-    client_id: str
-    client_secret: Secret
-    created: str
-    status: str = "active"
-    port_default_price: float | None = None
-    integration: Integration | None = None
-    sale_projects: list | None = None      # None: every project of the integration user
-    viability_tags: list = field(default_factory=list)
-    home: "Party | None" = None            # a partner's clock: its first partnership's operator
-    updated: str = ""
-
-
-@dataclass
-class Partnership:
-    id: str
-    partner: Party
-    operator: Party
-    status: str                     # pending | active | rejected
-    created: str
-    updated: str
-    projects: list = field(default_factory=list)
-    ozmap_user: dict | None = None  # {id, username, password} of the partner's OZmap user
-    deciding: bool = False          # an acceptance is creating the partner's OZmap user
-
-
-@dataclass
-class Token:
-    party: Party
-    user: User | None
-    clock: Clock
-    expires: dt.datetime
-    refresh: bool
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who a request acts for: a party, through one of its users or its OAuth client."""
-    party: Party
-    user: User | None
-
-    def must_be(self, kind: str) -> None:
-        if self.party.kind != kind:
-            raise Forbidden(f"only {kind}s may do this; this token is a {self.party.kind}'s",
-                            f"{kind.upper()}_ONLY")
 
 
 class Marketplace:
@@ -167,8 +61,7 @@ class Marketplace:
         self.partnerships: dict[str, Partnership] = {}
         self.tokens: dict[str, Token] = {}
         self._counter = 0
-        from .sales import Sales               # the sales book of this marketplace
-        self.sales = Sales(self)
+        self.sales = Sales(self)                # the sales book of this marketplace
 
     # ---- ids and clocks ------------------------------------------------------------------
     def new_id(self) -> str:

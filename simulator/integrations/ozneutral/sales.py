@@ -29,14 +29,14 @@ operator on every sale of its network.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
 from ...core.errors import Conflict, Forbidden, Invalid, NotFound, RuleViolation
+from ...core.geo import distance_m
 from ...core.jobs import Job
 from . import tmf
-from .marketplace import Caller, Party
+from .records import Caller, Party
 from .ozmap import where
 
 POLL_SECONDS = 300
@@ -149,8 +149,11 @@ class Sales:
             raise NotFound(f"no known address {where_} in the networks this token sells on",
                            "ADDRESS_NOT_FOUND")
         first = found[0][1]
-        address_id = hashlib.sha1("|".join(str(first.get(k)) for k in (
-            "street", "number", "neighbourhood", "city", "uf")).encode()).hexdigest()[:24]
+        # one id per address and, for a point, per point: two customers near one address
+        # are two places
+        address_id = hashlib.sha1("|".join([str(first.get(k)) for k in (
+            "street", "number", "neighbourhood", "city", "uf")] + [str(point)]).encode()
+        ).hexdigest()[:24]
         out = tmf.address(address_id, first, found[0][2], [op for op, _, _ in found])
         with self.lock:
             for operator, _, coords in found:
@@ -172,14 +175,11 @@ class Sales:
 
     # ---- TMF645: qualification -----------------------------------------------------------
     def qualify(self, caller: Caller, body: dict) -> dict:
-        items = []
-        for i, item in enumerate(body["serviceQualificationItem"]):
-            place = self._place(item["service"]["place"],
-                                f"serviceQualificationItem[{i}].service.place")
-            items.append(self._qualify(caller, place))
-        return {"provideUnavailabilityReason": True, "serviceQualificationItem": items}
+        return {"provideUnavailabilityReason": True, "serviceQualificationItem": [
+            self._qualify(caller, self._place(item["service"]["place"]))
+            for item in body["serviceQualificationItem"]]}
 
-    def _place(self, ref: dict, field_name: str) -> Place:
+    def _place(self, ref: dict) -> Place:
         place = self.places.get((ref.get("externalSystem"), str(ref.get("externalId"))))
         if place is None:
             raise NotFound(f"unknown place {ref.get('externalSystem')}/{ref.get('externalId')}: "
@@ -613,11 +613,8 @@ class Sales:
 
 
 def _metres(a, b) -> float:
-    from ...core.geo import distance_m
     return distance_m(a[0], a[1], b[0], b[1])
 
 
 __all__ = ["Sales", "Sale", "Place", "Qualification", "ServiceOrder", "POLL_SECONDS", "STATES",
            "PORT_REASONS"]
-
-_ = dt  # noqa: F841 - kept for type hints of the module's readers
