@@ -1,14 +1,17 @@
-"""Every /api/v2 response the suite sees, checked against the contract.
+"""Every response of a contracted API the suite sees, checked against its contract.
+
+The contracts: ``/api/v2`` (``contracts/ozmap.yaml``, errors ``{message, code, field?}``) and
+``/ozneutral`` (``contracts/ozneutral.yaml``, TM Forum errors ``{code, reason, message,
+status}``); ``/__ozsim`` and ``/docs`` have none.
 
 * ``problems(method, path, status, body)`` — why one response does not conform ([] when it does):
   the operation is looked up with ``CONTRACT.router.match(path, method)`` and the body checked
-  with ``operation.response_problems(status, body)``; an error body (status >= 400) must be
-  ``{message, code, field?}`` whether or not the contract knows the route.
-* ``ContractCheck(app)`` — WSGI middleware that records the problems of every response to an
-  ``/api/v2`` path in ``VIOLATIONS`` (``/__ozsim`` and ``/docs`` are not in the contract). The
-  app served by ``live_server``, the session ``app`` fixture and the scenarios' in-process
-  targets go through it; ``tests/conftest.py`` fails the test during which a violation was
-  recorded.
+  with ``operation.response_problems(status, body)``; an error body (status >= 400) must be its
+  API's error envelope whether or not the contract knows the route.
+* ``ContractCheck(app)`` — WSGI middleware that records the problems of every response to a
+  contracted path in ``VIOLATIONS``. The app served by ``live_server``, the session ``app``
+  fixture and the scenarios' in-process targets go through it; ``tests/conftest.py`` fails the
+  test during which a violation was recorded.
 * ``checking_session()`` — the same check on the client side, as a ``requests`` response hook,
   for servers the suite cannot wrap (an ``ozsim serve`` subprocess).
 """
@@ -18,21 +21,43 @@ import json
 import threading
 from urllib.parse import unquote, urlsplit
 
-API = "/api/v2/"
-ERROR_KEYS = {"message", "code", "field"}
+OZMAP_ERROR_KEYS = {"message", "code", "field"}
+TMF_ERROR_KEYS = {"code", "reason", "message", "status"}
+
+
+def _ozmap_error(body, status: int) -> bool:
+    return isinstance(body, dict) and not set(body) - OZMAP_ERROR_KEYS \
+        and isinstance(body.get("message"), str) and isinstance(body.get("code"), str) \
+        and isinstance(body.get("field", ""), str)
+
+
+def _tmf_error(body, status: int) -> bool:
+    return isinstance(body, dict) and set(body) == TMF_ERROR_KEYS \
+        and all(isinstance(v, str) for v in body.values()) and body["status"] == str(status)
+
+
+def _contracts():
+    from ozsim.ozmap.api import CONTRACT as OZMAP
+    from ozsim.ozneutral.api import CONTRACT as OZNEUTRAL
+    return (("/api/v2/", OZMAP, _ozmap_error, "{message, code, field?}"),
+            ("/ozneutral/", OZNEUTRAL, _tmf_error, "{code, reason, message, status}"))
+
+
+def contracted(path: str) -> bool:
+    return path.startswith(("/api/v2/", "/ozneutral/"))
 
 
 def problems(method: str, path: str, status: int, body, *, json_body: bool = True) -> list[str]:
     """Problems of one response. ``body`` is the parsed JSON body (None when empty or not JSON);
     ``json_body`` says whether the response declared a JSON content type."""
-    from ozsim.ozmap.api import CONTRACT
-    operation, exists = CONTRACT.router.match(path, method)
+    found = [c for c in _contracts() if path.startswith(c[0])]
+    if not found:
+        return []
+    _, contract, is_error, envelope = found[0]
+    operation, exists = contract.router.match(path, method)
     if status >= 400:
-        if not isinstance(body, dict) or set(body) - ERROR_KEYS \
-                or not isinstance(body.get("message"), str) \
-                or not isinstance(body.get("code"), str) \
-                or not isinstance(body.get("field", ""), str):
-            return [f"error body is not {{message, code, field?}}: {body!r:.200}"]
+        if not is_error(body, status):
+            return [f"error body is not {envelope}: {body!r:.200}"]
         if operation is None:
             return []
     if operation is None:
@@ -73,7 +98,7 @@ class Violations:
 
     def check(self, method: str, path: str, query: str, status: int, raw: bytes,
               content_type: str | None) -> None:
-        if not path.startswith(API):
+        if not contracted(path):
             return
         with self._lock:
             self.checked += 1
@@ -90,7 +115,7 @@ VIOLATIONS = Violations()
 
 
 class ContractCheck:
-    """WSGI middleware: buffers each /api/v2 response, checks it, passes it on unchanged."""
+    """WSGI middleware: buffers each contracted response, checks it, passes it on unchanged."""
 
     def __init__(self, app, violations: Violations = VIOLATIONS):
         self.app = app
@@ -98,7 +123,7 @@ class ContractCheck:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(API):
+        if not contracted(path):
             return self.app(environ, start_response)
         # the path as sent (a client code may hold an encoded "/"), without the query
         raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
