@@ -170,6 +170,7 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
     from .ozmap.api import CONTRACT, bp as ozmap_bp
     from .ozneutral.api import CONTRACT as OZNEUTRAL, bp as ozneutral_bp
     from .web.docs import bp as docs_bp
+    from .web.pages import bp as web_bp
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
@@ -178,6 +179,7 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(docs_bp)
+    app.register_blueprint(web_bp)
     app.register_blueprint(ozneutral_bp)
     # compile the contracts' validators now: lazily, the first requests would each compile
     # them at once, and a burst of them would wait
@@ -196,14 +198,6 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
                    405: f"{request.method} is not allowed on {request.path}",
                    413: f"the request body exceeds {MAX_BODY} bytes"}.get(exc.code, exc.description)
         return _error_response(exc.code or 500, message, codes.get(exc.code, "HTTP_ERROR"))
-
-    @app.get("/")
-    def index():
-        sim = app.extensions["ozsim"]
-        return {"name": "ozmap-simulator", "api": "/api/v2", "contract": "/api/v2/openapi.yaml",
-                "docs": "/docs", "ozneutral": "/ozneutral",
-                "ozneutralContract": "/ozneutral/openapi.yaml", "network": sim.network,
-                "seed": sim.seed}
 
     return app
 

@@ -1,8 +1,9 @@
 """Every response of a contracted API the suite sees, checked against its contract.
 
-The contracts: ``/api/v2`` (``contracts/ozmap.yaml``, errors ``{message, code, field?}``) and
-``/ozneutral`` (``contracts/ozneutral.yaml``, TM Forum errors ``{code, reason, message,
-status}``); ``/__ozsim`` and ``/docs`` have none.
+The contracts: ``/api/v2`` (``contracts/ozmap.yaml``) and the web pages' data routes ``/map``
+(``contracts/web.yaml``), errors ``{message, code, field?}``; ``/ozneutral``
+(``contracts/ozneutral.yaml``), TM Forum errors ``{code, reason, message, status}``.
+``/__ozsim`` and ``/docs`` have none.
 
 * ``problems(method, path, status, body)`` — why one response does not conform ([] when it does):
   the operation is looked up with ``CONTRACT.router.match(path, method)`` and the body checked
@@ -17,6 +18,7 @@ status}``); ``/__ozsim`` and ``/docs`` have none.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from urllib.parse import unquote, urlsplit
@@ -37,14 +39,20 @@ def _tmf_error(body, status: int) -> bool:
 
 
 def _contracts():
+    """(path prefix, contract, error check, error envelope) of every contracted API."""
     from ozsim.ozmap.api import CONTRACT as OZMAP
     from ozsim.ozneutral.api import CONTRACT as OZNEUTRAL
+    from ozsim.web.pages import CONTRACT as WEB
     return (("/api/v2/", OZMAP, _ozmap_error, "{message, code, field?}"),
+            ("/map/", WEB, _ozmap_error, "{message, code, field?}"),
             ("/ozneutral/", OZNEUTRAL, _tmf_error, "{code, reason, message, status}"))
 
 
+PREFIXES = ("/api/v2/", "/map/", "/ozneutral/")
+
+
 def contracted(path: str) -> bool:
-    return path.startswith(("/api/v2/", "/ozneutral/"))
+    return path.startswith(PREFIXES)
 
 
 def problems(method: str, path: str, status: int, body, *, json_body: bool = True) -> list[str]:
@@ -144,10 +152,12 @@ class ContractCheck:
                 close()
         raw = b"".join(chunks)
         status = int(captured["status"].split(" ", 1)[0])
-        content_type = next((v for k, v in captured["headers"] if k.lower() == "content-type"), None)
+        header = {k.lower(): v for k, v in captured["headers"]}
         try:
+            body = gzip.decompress(raw) if header.get("content-encoding") == "gzip" else raw
             self.violations.check(environ.get("REQUEST_METHOD", "GET"), raw_path,
-                                  environ.get("QUERY_STRING", ""), status, raw, content_type)
+                                  environ.get("QUERY_STRING", ""), status, body,
+                                  header.get("content-type"))
         except Exception as error:                      # noqa: BLE001 - a checker bug is a finding too
             self.violations.add(environ.get("REQUEST_METHOD", "GET"), raw_path, status,
                                 [f"the contract check itself failed: {error!r}"])

@@ -74,6 +74,36 @@ class Observer:
         raise NotImplementedError
 
 
+class Derived(Observer):
+    """A write observer holding something derived from the documents of its ``routes``:
+    built from the whole world on first use (``ready``), then kept in step with every write
+    (``drop`` then ``add`` of the document written). Until it is first used, writes cost it
+    nothing — a world built in bulk and never asked pays nothing."""
+
+    def __init__(self):
+        self.built = False
+
+    def note(self, route: str, doc: dict, add: bool) -> None:
+        if self.built:
+            self.drop(route, doc["id"])
+            if add:
+                self.add(route, doc)
+
+    def ready(self, world):
+        if not self.built:
+            for route in self.routes:
+                for doc in world.docs[route].values():
+                    self.add(route, doc)
+            self.built = True
+        return self
+
+    def add(self, route: str, doc: dict) -> None:
+        raise NotImplementedError
+
+    def drop(self, route: str, doc_id: str) -> None:
+        raise NotImplementedError
+
+
 def locked(operation):
     """Run a domain operation ``operation(world, ...)`` under that world's lock."""
     @functools.wraps(operation)

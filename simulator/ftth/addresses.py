@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from ..core.errors import Invalid
 from ..core.geo import GridIndex
-from ..core.world import Observer, locked
+from ..core.world import Derived, locked
 
 # where addresses are read from, in order of preference as an item's source
 ROUTES = ("buildings", "horizontal-condominiums", "properties", "boxes", "pops", "poles",
@@ -186,33 +186,19 @@ class Entry:
     group: tuple           # address key
 
 
-class AddressBook(Observer):
-    """Every address of a world, by street; a write observer once built (``ready``)."""
+class AddressBook(Derived):
+    """Every address of a world, by street (a write observer once ``ready``)."""
 
     routes = ROUTES
 
     def __init__(self):
-        self.built = False
+        super().__init__()
         self._entries: dict[tuple, Entry] = {}          # (route, id) -> entry
         self._streets: dict[tuple, Street] = {}
         self._spatial = GridIndex()
         self._vocabulary: list[str] | None = None
 
-    def note(self, route: str, doc: dict, add: bool) -> None:
-        if self.built:
-            self._drop((route, doc["id"]))
-            if add:
-                self._add(route, doc)
-
-    def ready(self, world) -> "AddressBook":
-        if not self.built:
-            for route in ROUTES:
-                for doc in world.docs[route].values():
-                    self._add(route, doc)
-            self.built = True
-        return self
-
-    def _add(self, route: str, doc: dict) -> None:
+    def add(self, route: str, doc: dict) -> None:
         parsed = parse(doc.get("address"))
         coords = _location(doc)
         if parsed is None or coords is None:
@@ -230,7 +216,8 @@ class AddressBook(Observer):
         self._entries[member] = entry
         self._spatial.insert(member, coords[0], coords[1])
 
-    def _drop(self, member: tuple) -> None:
+    def drop(self, route: str, doc_id: str) -> None:
+        member = (route, doc_id)
         entry = self._entries.pop(member, None)
         if entry is None:
             return
