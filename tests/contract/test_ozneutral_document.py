@@ -13,11 +13,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-from .test_contract_document import (BASE_URI, FIDELITY, deref, media_examples, operations,
-                                     pointer, resolve, validator_for, walk)
+from .test_contract_document import (FIDELITY, deref, media_examples, operations, pointer,
+                                     registry_of, resolve, validator_for, walk)
 
 CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "ozneutral.yaml"
 
@@ -49,12 +47,6 @@ ROUTES = {
 def doc() -> dict:
     with CONTRACT.open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
-
-
-@pytest.fixture(scope="module")
-def registry(doc) -> Registry:
-    return Registry().with_resource(BASE_URI, Resource.from_contents(
-        doc, default_specification=DRAFT202012))
 
 
 def test_the_routes_of_the_marketplace(doc):
@@ -101,8 +93,8 @@ def test_errors_are_tm_forum_and_requests_closed(doc):
                 assert option.get("additionalProperties") is False, f"{method} {path}"
 
 
-def test_every_example_is_there_and_valid(doc, registry):
-    checked = 0
+def test_every_example_is_there_and_valid(doc):
+    registry, checked = registry_of(doc), 0
     for path, method, op in operations(doc):
         media_types = []
         if "requestBody" in op:
