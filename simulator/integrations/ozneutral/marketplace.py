@@ -83,6 +83,7 @@ class Marketplace:
         email = body["email"].strip().lower()
         now = self.clock.now_iso()
         secret = secrets.token_urlsafe(24)
+        hashed, password = Secret.of(secret), Secret.of(body["password"])   # slow: unlocked
         with self.lock:
             if email in self.users:
                 raise Conflict(f"e-mail {body['email']!r} already belongs to a user of "
@@ -91,12 +92,11 @@ class Marketplace:
                               body.get("country") or "Brasil", body.get("phone") or "",
                               body.get("logoPath") or "", now)
             party = Party(self.new_id(), kind, company, body["site"],
-                          f"ozn-{kind}-{secrets.token_hex(8)}", Secret.of(secret), now,
+                          f"ozn-{kind}-{secrets.token_hex(8)}", hashed, now,
                           port_default_price=body.get("portDefaultPrice"), updated=now)
             self.parties[party.id] = party
             self.clients[party.client_id] = party
-            self.users[email] = User(self.new_id(), email, company, party,
-                                     Secret.of(body["password"]), now)
+            self.users[email] = User(self.new_id(), email, company, party, password)
         return party, secret
 
     def party(self, party_id: str, kind: str) -> Party:
@@ -117,19 +117,18 @@ class Marketplace:
     def grant(self, body: dict) -> dict:
         """The token endpoint: ``password``, ``client_credentials`` or ``refresh_token``."""
         kind = body.get("grant_type")
-        with self.lock:
-            if kind == "password":
-                user = self.users.get(str(body.get("username", "")).strip().lower())
-                if user is None or not user.password.matches(str(body.get("password", ""))):
-                    raise Unauthorized("invalid username or password", "INVALID_GRANT")
-                return self._issue(user.party, user)
-            if kind == "client_credentials":
-                party = self.clients.get(str(body.get("client_id", "")))
-                if party is None or not party.client_secret.matches(str(body.get("client_secret",
-                                                                                  ""))):
-                    raise Unauthorized("invalid client_id or client_secret", "INVALID_CLIENT")
-                return self._issue(party, None)
-            if kind == "refresh_token":
+        if kind == "password":                  # (hashes are checked outside the lock: slow)
+            user = self.users.get(str(body.get("username", "")).strip().lower())
+            if user is None or not user.password.matches(str(body.get("password", ""))):
+                raise Unauthorized("invalid username or password", "INVALID_GRANT")
+            return self._issue(user.party, user)
+        if kind == "client_credentials":
+            party = self.clients.get(str(body.get("client_id", "")))
+            if party is None or not party.client_secret.matches(str(body.get("client_secret", ""))):
+                raise Unauthorized("invalid client_id or client_secret", "INVALID_CLIENT")
+            return self._issue(party, None)
+        if kind == "refresh_token":
+            with self.lock:
                 token = self._live(str(body.get("refresh_token", "")), refresh=True)
                 del self.tokens[body["refresh_token"]]
                 return self._issue(token.party, token.user)
@@ -140,10 +139,11 @@ class Marketplace:
         clock = self.clock_of(party)
         now = clock.instant()
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        self.tokens[access] = Token(party, user, clock, now + dt.timedelta(seconds=TOKEN_SECONDS),
-                                    False)
-        self.tokens[refresh] = Token(party, user, clock,
-                                     now + dt.timedelta(seconds=REFRESH_SECONDS), True)
+        with self.lock:
+            self.tokens[access] = Token(party, user, clock,
+                                        now + dt.timedelta(seconds=TOKEN_SECONDS), False)
+            self.tokens[refresh] = Token(party, user, clock,
+                                         now + dt.timedelta(seconds=REFRESH_SECONDS), True)
         return {"access_token": access, "expires_in": TOKEN_SECONDS,
                 "refresh_expires_in": REFRESH_SECONDS, "refresh_token": refresh}
 
@@ -196,7 +196,7 @@ class Marketplace:
         world = self.world_of(body["apiKey"]) if url is None else None
         clock = world.clock if world is not None else None
         now = (clock or self.clock).now_iso()
-        integration = Integration(url, body["login"], body["password"], body["apiKey"],
+        integration = Integration(url, body["login"], body["apiKey"],
                                   {k: user.get(k) for k in ("id", "name", "username")}, clock,
                                   now, now)
         with self.lock:
@@ -329,23 +329,18 @@ class Marketplace:
         """``POST /users`` in the operator's OZmap: the partner's user, with the integration
         user's role, the API module and exactly ``projects``."""
         link = self.link(operator)
-        me = link.call("GET", f"users/{operator.integration.user['id']}")
-        role = me.get("role")
-        if isinstance(role, dict):
-            role = role.get("id")
-        first = self.user_of(partner)
-        password = secrets.token_urlsafe(12)
-        body = {"username": first.email, "name": partner.company.name, "email": first.email,
-                "password": password, "resources": ["API"], "projectGroups": [],
-                "projects": [{"project": p, "role": role, "fromGroup": False} for p in projects],
-                "allUsers": False, "email_confirmed": True,
-                "observation": f"OZneutral partner {partner.id}"}
+        role = link.call("GET", f"users/{operator.integration.user['id']}").get("role")
         if role is None:
             raise RuleViolation(f"the integration user {operator.integration.login!r} has no role "
                                 "in OZmap to give the partner's user; give it one",
                                 "INTEGRATION_USER_WITHOUT_ROLE")
-        body["role"] = role
-        made = link.call("POST", "users", None, body)
+        email, password = self.user_of(partner).email, secrets.token_urlsafe(12)
+        made = link.call("POST", "users", None, {
+            "username": email, "name": partner.company.name, "email": email,
+            "password": password, "resources": ["API"], "role": role, "projectGroups": [],
+            "projects": [{"project": p, "role": role, "fromGroup": False} for p in projects],
+            "allUsers": False, "email_confirmed": True,
+            "observation": f"OZneutral partner {partner.id}"})
         return {"id": made["id"], "username": made["username"], "password": password}
 
     def reject(self, caller: Caller, partnership_id: str) -> Partnership:

@@ -51,14 +51,12 @@ class User:
     company: Company
     party: "Party"
     password: Secret
-    created: str
 
 
 @dataclass
 class Integration:
     url: str | None                 # None: this simulator
     login: str
-    password: str
     api_key: str
     user: dict                      # the integration user: {id, name, username}
     clock: Clock | None             # its OZmap tenant's clock when the tenant is local

@@ -29,18 +29,20 @@ operator on every sale of its network.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ...core.errors import Conflict, Forbidden, Invalid, NotFound, RuleViolation
+from ...core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RuleViolation
 from ...core.geo import distance_m
 from ...core.jobs import Job
+from ...ftth import addresses
 from . import tmf
-from .records import Caller, Party
 from .ozmap import where
+from .records import Caller, Party
 
 POLL_SECONDS = 300
-STATES = ("reserved", "active", "inactive", "terminated")
+LIVE = ("reserved", "active", "inactive")       # a sale's states while it holds a port
 PORT_REASONS = ("crossing", "closerCTO", "signalIssue", "blockedAccess", "fullCTO",
                 "operationalError", "occupied", "noSignal", "attenuated", "others")
 MODIFIABLE = {"clientName": "name", "observation": "observation"}  # characteristic -> client field
@@ -85,7 +87,6 @@ class Sale:
     reserved: str
     state: str = "reserved"
     confirmed: dict | None = None     # the confirm-order body, with its `_id`
-    change_reason: str | None = None
     ended: str | None = None
     busy: bool = False
 
@@ -100,10 +101,8 @@ class ServiceOrder:
     sale: Sale
     body: dict
     action: str
-    created: str
     state: str = "Completed"
     message: str | None = None
-    characteristics: list = field(default_factory=list)
 
 
 class Sales:
@@ -120,7 +119,6 @@ class Sales:
 
     # ---- TMF673: addresses ---------------------------------------------------------------
     def address(self, caller: Caller, body: dict) -> dict:
-        from ...ftth import addresses
         operators = self._selling_on(caller)
         point = None
         if body.get("lat") and body.get("lng"):
@@ -234,9 +232,10 @@ class Sales:
             raise Forbidden(f"project {box['project']} is not one this token may sell in",
                             "PROJECT_NOT_FOR_SALE")
         with self.lock:
-            if qualification.code in self.by_code:
+            used = self.by_code.get(qualification.code)
+            if used is not None:                         # a codeOrder reserves once
                 raise Conflict(f"{qualification.code} is already reserved (reservation "
-                               f"{self.by_code[qualification.code].id})", "ALREADY_RESERVED")
+                               f"{used.id}, {used.state})", "ALREADY_RESERVED")
         customer = {p["name"]: p["value"] for p in body["relatedParty"]["property"]}
         name = customer.get("name") or qualification.code
         link = self.market.link(operator)
@@ -247,8 +246,12 @@ class Sales:
             "client": {"code": qualification.code, "name": name, "implanted": False,
                        "observation": f"vendido por {qualification.seller.company.name} "
                                       "(OZneutral)"}})
-        connection = (made.get("connections") or [{}])[0]
-        splitter = link.call("GET", f"splitters/{connection['id']}", {"select": "id name"})
+        connection = made["connections"][0]
+        try:
+            splitter = link.call("GET", f"splitters/{connection['id']}", {"select": "id name"})
+        except DomainError:                              # nothing half-done stays in OZmap
+            link.send("DELETE", f"properties/{made['id']}")
+            raise
         sale = Sale(self.market.new_id(), self.market.new_id(), qualification.code,
                     qualification.seller, operator, qualification.place, body["relatedParty"],
                     box, {"id": splitter["id"], "name": splitter.get("name")}, connection["port"],
@@ -297,29 +300,25 @@ class Sales:
                 "reservationItem": {"reservationState": "CANCELLED"}}
 
     # ---- the claim of a sale while an order runs ---------------------------------------------
+    @contextlib.contextmanager
     def _claim(self, sale: Sale, states: tuple):
-        sales = self
-
-        class Claim:
-            def __enter__(self):
-                with sales.lock:
-                    if sale.busy:
-                        raise Conflict(f"an order is already running on {sale.code}",
-                                       "ORDER_IN_PROGRESS")
-                    if sale.state not in states:
-                        raise Conflict(f"{sale.code} is {sale.state}; this needs it "
-                                       f"{' or '.join(states)}", "INVALID_SALE_STATE")
-                    sale.busy = True
-
-            def __exit__(self, *exc):
-                with sales.lock:
-                    sale.busy = False
-        return Claim()
+        """Hold ``sale`` for one order (409 when another runs, or it is in none of ``states``)."""
+        with self.lock:
+            if sale.busy:
+                raise Conflict(f"an order is already running on {sale.code}", "ORDER_IN_PROGRESS")
+            if sale.state not in states:
+                raise Conflict(f"{sale.code} is {sale.state}; this needs it "
+                               f"{' or '.join(states)}", "INVALID_SALE_STATE")
+            sale.busy = True
+        try:
+            yield
+        finally:
+            with self.lock:
+                sale.busy = False
 
     def _end(self, sale: Sale) -> None:
         with self.lock:
             sale.state, sale.ended = "terminated", self._now(sale.operator)
-            self.by_code.pop(sale.code, None)
 
     # ---- confirm order ---------------------------------------------------------------------
     def confirm(self, caller: Caller, body: dict) -> dict:
@@ -363,8 +362,7 @@ class Sales:
             raise Forbidden("only the seller orders on its services", "NOT_YOUR_SERVICE")
         run = {"add": self._activate, "delete": self._cancel, "modify": self._modify,
                "modifyPort": self._modify_port}[item["action"]]
-        order = ServiceOrder(self.market.new_id(), sale, body, item["action"],
-                             self._now(sale.operator))
+        order = ServiceOrder(self.market.new_id(), sale, body, item["action"])
         run(sale, order, service)
         with self.lock:
             self.orders[order.id] = order
@@ -409,9 +407,6 @@ class Sales:
         with self._claim(sale, ("reserved", "active")):
             self.market.link(sale.operator).call("PATCH", f"ftth-clients/{sale.client}", None,
                                                  changes)
-        order.characteristics = [{"name": k, "value": v}
-                                 for k, v in ((p["name"], p["value"]) for p in
-                                              service["serviceCharacteristic"])]
         order.message = f"modified: {', '.join(changes)}"
 
     def _modify_port(self, sale: Sale, order: ServiceOrder, service: dict) -> None:
@@ -442,8 +437,6 @@ class Sales:
                 patch = self._another_port(link, sale)
             link.call("PATCH", f"properties/{sale.property}", None, patch)
             self._refresh(link, sale)
-            sale.change_reason = reason
-        order.characteristics = [{"name": "changeReason", "value": reason}]
         order.message = f"port changed ({reason}): now {sale.port_name} in {sale.box['name']}"
 
     @staticmethod
@@ -554,67 +547,64 @@ class Sales:
             world.jobs.cancel(self.job_name(operator))
 
     def poll(self, operator: Party) -> dict:
-        """One cycle: OZmap's properties and clients of the operator's sales written or removed
-        since the last successful cycle started (``updatedAt``/``deletedAt >= since``), applied
-        to the sales. Idempotent; a failed call raises before anything is applied, the next
-        cycle reads from the same instant again. A sale with an order running is left for the
-        next cycle (which then reads from the same instant too)."""
+        """One cycle: the properties and clients of the operator's live sales that OZmap wrote
+        or removed since the last good cycle started (``updatedAt``/``deletedAt >= since``),
+        applied to the sales; the counts of what changed. Idempotent: applying the same
+        changes again changes nothing. A failed OZmap call fails the cycle — which keeps
+        ``since``, so the next cycle reads the same changes again — and so does a sale with an
+        order running (left for the next cycle)."""
         integration = operator.integration
-        started = integration.clock.now_iso() if integration.clock else self.market.clock.now_iso()
+        started = (integration.clock or self.market.clock).now_iso()
         since = integration.synced
         with self.lock:
-            tracked = [s for s in self.sales.values()
-                       if s.operator is operator and s.state != "terminated"]
-        changed = {"moved": 0, "implanted": 0, "unimplanted": 0, "removed": 0}
-        if not tracked:
-            integration.synced = started
-            return changed
-        link = self.market.link(operator)
-        props = [s.property for s in tracked]
-        clients = [s.client for s in tracked]
-        fresh = {d["id"]: d for d in link.rows("properties", [where("updatedAt", ">=", since),
-                                                             where("id", "in", props)])}
-        updated = {d["id"]: d for d in link.rows("ftth-clients", [where("updatedAt", ">=", since),
-                                                                 where("id", "in", clients)],
-                                                 "id implanted")}
-        gone = {t["id"] for route, ids in (("properties", props), ("ftth-clients", clients))
-                for t in link.rows(route, [where("deletedAt", ">=", since),
-                                           where("id", "in", ids)])}
-        boxes = {}
+            live = [s for s in self.sales.values()
+                    if s.operator is operator and s.state != "terminated"]
+        changed = dict.fromkeys(("moved", "implanted", "unimplanted", "removed"), 0)
         skipped = False
-        for sale in tracked:
-            with self.lock:
-                if sale.busy:
+        if live:
+            link = self.market.link(operator)
+            props, clients = [s.property for s in live], [s.client for s in live]
+            written = {d["id"]: d for route, ids in (("properties", props), ("ftth-clients", clients))
+                       for d in link.rows(route, [where("updatedAt", ">=", since),
+                                                  where("id", "in", ids)])}
+            gone = {t["id"] for route, ids in (("properties", props), ("ftth-clients", clients))
+                    for t in link.rows(route, [where("deletedAt", ">=", since),
+                                               where("id", "in", ids)])}
+            for sale in live:
+                try:
+                    with self._claim(sale, LIVE):
+                        what = self._reconcile(link, sale, written, gone)
+                except Conflict:
                     skipped = True
                     continue
-                sale.busy = True
-            try:
-                if sale.property in gone or sale.client in gone:
-                    self._end(sale)
-                    changed["removed"] += 1
-                    continue
-                if sale.property in fresh and self._follow(link, sale, fresh[sale.property]):
-                    boxes[sale.box["id"]] = sale.box
-                    changed["moved"] += 1
-                client = updated.get(sale.client)
-                if client is not None:
-                    if client["implanted"] and sale.state == "reserved":
-                        sale.state = "active"
-                        changed["implanted"] += 1
-                    elif not client["implanted"] and sale.state == "active":
-                        sale.state = "reserved"
-                        changed["unimplanted"] += 1
-            finally:
-                with self.lock:
-                    sale.busy = False
+                for name in what:
+                    changed[name] += 1
         if not skipped:
             integration.synced = started
         return changed
+
+    def _reconcile(self, link, sale: Sale, written: dict, gone: set) -> list[str]:
+        """Apply to a sale what OZmap says of its property and client; what changed."""
+        if sale.property in gone or sale.client in gone:
+            self._end(sale)
+            return ["removed"]
+        what = []
+        if sale.property in written and self._follow(link, sale, written[sale.property]):
+            what.append("moved")
+        client = written.get(sale.client)
+        if client is not None:
+            if client["implanted"] and sale.state == "reserved":
+                sale.state = "active"
+                what.append("implanted")
+            elif not client["implanted"] and sale.state == "active":
+                sale.state = "reserved"
+                what.append("unimplanted")
+        return what
 
 
 def _metres(a, b) -> float:
     return distance_m(a[0], a[1], b[0], b[1])
 
 
-__all__ = ["Sales", "Sale", "Place", "Qualification", "ServiceOrder", "POLL_SECONDS", "STATES",
+__all__ = ["Sales", "Sale", "Place", "Qualification", "ServiceOrder", "POLL_SECONDS",
            "PORT_REASONS"]

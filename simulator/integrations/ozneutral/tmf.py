@@ -152,8 +152,7 @@ def service_order(order) -> dict:
     item = body["orderItem"][0]
     service = item["service"][0]
     specification = (item.get("serviceSpecification") or [{"id": ""}])[0]
-    pairs = order.characteristics or [{"name": p["name"], "value": p["value"]}
-                                      for p in service.get("serviceCharacteristic") or ()]
+    pairs = [{"name": p["name"], "value": p["value"]} for p in service.get("serviceCharacteristic") or ()]
     reason = next((p["value"] for p in pairs if p["name"] == "changeReason"), None)
     return {"id": order.id, "externalId": body["externalId"],
             "description": f"{order.action} {sale.code}", "category": body["category"],
