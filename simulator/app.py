@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from . import generator
 from .core import snapshot
-from .core.errors import DomainError, Invalid, RuleViolation, Unauthorized
+from .core.errors import DomainError, Forbidden, Invalid, RuleViolation, Unauthorized
 from .core.tenants import Tenants
-from .core.world import ALL_ACCESS, Access
+from .core.world import Access
 from .ftth.domain import DEMO_API_KEY, DEMO_LOGIN, FtthWorld
 from .wire.encoding import respond
 
@@ -28,6 +29,9 @@ class Simulator:
         self.default_key = api_key
         self.recipes: dict[str, tuple[str, int]] = {"default": (network, seed)}
         self.tenants.register(api_key, "default")
+        self._sessions: set[str] = set()                  # tokens answered by a login
+        self._session_of: dict[tuple, str] = {}           # (tenant, user id) -> its token
+        self._sessions_lock = threading.Lock()
 
     def add_tenant(self, api_key: str | None = None, network: str = "empty", seed: int = 0) -> str:
         """A new isolated tenant with its own world, built lazily from (network, seed)."""
@@ -51,36 +55,83 @@ class Simulator:
     def key_of(self, tenant: str) -> str:
         return next((k for k, t in self.tenants.keys().items() if t == tenant), self.default_key)
 
+    # ---- who a key acts as: the one place where users, keys and permissions meet ------------
     def resolve(self, key: str):
+        """(world, Access) of the user behind a key of ``/api/v2``: a tenant's key acts as its
+        API user; a login's token or a user's own ``apiKey`` as that user. 401 for a key nobody
+        holds; 403 for a user without the API module."""
+        world, user = self.user_of(key)
+        if "API" not in (user.get("resources") or ()):
+            raise Forbidden(f"user {user.get('username')!r} has no access to the API module",
+                            "API_MODULE_FORBIDDEN")
+        return world, self.access_of(user)
+
+    def user_of(self, key: str):
+        """(world, user document) a key acts as; 401 when it acts as nobody (any more)."""
         tenant = self.tenants.tenant_of(key)
-        if tenant is None:
-            raise Unauthorized("invalid API key", "INVALID_API_KEY")
+        if tenant is None:                     # a user's own apiKey, in a world that exists
+            tenant = next((t for t, w in self.tenants.built().items()
+                           if w.ids_where("users", "apiKey", key)), None)
+            if tenant is None:
+                raise Unauthorized("invalid API key", "INVALID_API_KEY")
+            world = self.tenants.world(tenant)
+            self.tenants.register(key, tenant, min(world.ids_where("users", "apiKey", key)))
         world = self.tenants.world(tenant)
-        return world, self.access_of(world.user)
+        user_id = self.tenants.user_of(key)
+        if user_id is None:
+            return world, world.user
+        user = world.docs["users"].get(user_id)
+        if user is None or (key not in self._sessions and user.get("apiKey") != key):
+            self.tenants.forget(key)           # the user is gone, or its key was changed
+            raise Unauthorized("invalid API key", "INVALID_API_KEY")
+        return world, user
 
     @staticmethod
     def access_of(user: dict) -> Access:
-        projects = {p["project"] for p in user.get("projects") or () if p.get("project")}
-        return Access(projects) if projects and not user.get("allProjects") else ALL_ACCESS
+        """A user sees every project with ``allProjects``, else those of ``projects[]``."""
+        if user.get("allProjects"):
+            return Access(None, user)
+        return Access({p["project"] for p in user.get("projects") or ()
+                       if isinstance(p, dict) and p.get("project")}, user)
 
     def login(self, body: dict) -> str:
-        """The API key of the tenant whose API user has this login and password (or the key
-        given as ``apiKey``). Only worlds that exist are searched: a login never builds a
-        tenant's network but the default tenant's, which ``ozsim serve`` builds at start
-        anyway (a tenant whose world is not built yet has no user but the one of its recipe,
-        whose credentials are the default tenant's)."""
+        """The key that acts as the user with this login and password (or the ``apiKey``
+        given, when it is valid): the tenant's key for its API user, a user's own ``apiKey``,
+        else a session token of that user (one per user, kept). Only worlds that exist are
+        searched, in the order tenants were registered: a login never builds a tenant's
+        network but the default tenant's, which ``ozsim serve`` builds at start anyway."""
         api_key = body.get("apiKey")
-        if isinstance(api_key, str) and self.tenants.tenant_of(api_key):
-            return api_key
+        if isinstance(api_key, str):
+            try:
+                self.user_of(api_key)
+                return api_key
+            except Unauthorized:
+                pass
         login, password = body.get("login"), body.get("password")
         if isinstance(login, str) and isinstance(password, str):
             self.tenants.world("default")
             worlds = self.tenants.built()
-            for key, tenant in self.tenants.keys().items():
-                user = worlds[tenant].user if tenant in worlds else None
-                if user and user["username"] == login and user.get("password") == password:
-                    return key
+            for tenant in dict.fromkeys(self.tenants.keys().values()):
+                world = worlds.get(tenant)
+                for user_id in sorted(world.ids_where("users", "username", login) if world else ()):
+                    user = world.docs["users"][user_id]
+                    if user.get("password") == password:
+                        return self._key_for(tenant, world, user)
         raise Unauthorized("invalid credentials", "INVALID_CREDENTIALS")
+
+    def _key_for(self, tenant: str, world, user: dict) -> str:
+        if user is world.user:
+            return self.key_of(tenant)
+        if user.get("apiKey"):
+            return user["apiKey"]
+        with self._sessions_lock:
+            token = self._session_of.get((tenant, user["id"]))
+            if token is None or self.tenants.tenant_of(token) is None:
+                token = f"ozsim-session-{secrets.token_hex(16)}"
+                self._session_of[(tenant, user["id"])] = token
+                self._sessions.add(token)
+                self.tenants.register(token, tenant, user["id"])
+            return token
 
 
 def _error_response(status: int, message: str, code: str, field: str | None = None):
@@ -90,25 +141,53 @@ def _error_response(status: int, message: str, code: str, field: str | None = No
     return respond(body, status)
 
 
+def marketplace(app: Flask, simulator: Simulator):
+    """The server's OZneutral: it reaches OZmap over HTTP — this simulator in-process when an
+    operator's integration names no URL — and finds the local world of a key for the clock
+    and jobs of its integration."""
+    import requests
+
+    from .integrations.ozneutral.marketplace import Marketplace
+    from .integrations.ozneutral.ozmap import OZmapLink
+    from .wire.local import IN_PROCESS_URL, wsgi_session
+
+    def link_for(url: str | None, key: str | None) -> OZmapLink:
+        if url is None:
+            return OZmapLink(wsgi_session(app), IN_PROCESS_URL, key)
+        return OZmapLink(requests.Session(), url, key)
+
+    def world_of(key: str):
+        try:
+            return simulator.user_of(key)[0]
+        except Unauthorized:
+            return None
+
+    return Marketplace(link_for, world_of)
+
+
 def create_app(simulator: Simulator | None = None, **options) -> Flask:
     from .control.api import bp as control_bp
     from .int6.api import CONTRACT as INT6_CONTRACT, bp as int6_bp
     from .ozmap.api import CONTRACT, bp as ozmap_bp
+    from .ozneutral.api import CONTRACT as OZNEUTRAL, bp as ozneutral_bp
     from .web.docs import bp as docs_bp
     from .web.pages import bp as web_bp
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
-    app.extensions["ozsim"] = simulator or Simulator(**options)
+    app.extensions["ozsim"] = simulator = simulator or Simulator(**options)
+    app.extensions["ozneutral"] = marketplace(app, simulator)
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(int6_bp)
     app.register_blueprint(docs_bp)
     app.register_blueprint(web_bp)
-    # compile the contract's validators now: lazily, the first requests would each compile
+    app.register_blueprint(ozneutral_bp)
+    # compile the contracts' validators now: lazily, the first requests would each compile
     # them at once, and a burst of them would wait
     CONTRACT.router  # noqa: B018 - a cached property, built here
     INT6_CONTRACT.router  # noqa: B018 - the same for INT6's API
+    OZNEUTRAL.router  # noqa: B018 - a cached property, built here
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

@@ -1,17 +1,20 @@
-"""Every response the suite sees to a path a contract documents, checked against that contract.
+"""Every response of a contracted API the suite sees, checked against its contract.
 
-* ``contract_for(path)`` — the contract of a path: ``contracts/ozmap.yaml`` for ``/api/v2``,
-  ``contracts/web.yaml`` for ``/map``, ``contracts/int6.yaml`` for INT6's ``/int6`` and its
-  control routes (``/__ozsim/int6``, ``/__ozsim/integrations/int6``); None for the rest.
+The contracts: ``/api/v2`` (``contracts/ozmap.yaml``) and the web pages' data routes ``/map``
+(``contracts/web.yaml``), errors ``{message, code, field?}``; INT6's ``/int6`` and its control
+routes ``/__ozsim/int6``, ``/__ozsim/integrations/int6`` (``contracts/int6.yaml``), errors
+``{message, code}`` and ``{message, code, field?}``; ``/ozneutral``
+(``contracts/ozneutral.yaml``), TM Forum errors ``{code, reason, message, status}``. The rest
+of ``/__ozsim``, and ``/docs``, have none.
+
 * ``problems(method, path, status, body)`` — why one response does not conform ([] when it does):
-  the operation is looked up with ``contract.router.match(path, method)`` and the body checked
-  with ``operation.response_problems(status, body)``; an error body (status >= 400) must be
-  ``{message, code, field?}`` whether or not the contract knows the route.
+  the operation is looked up with ``CONTRACT.router.match(path, method)`` and the body checked
+  with ``operation.response_problems(status, body)``; an error body (status >= 400) must be its
+  API's error envelope whether or not the contract knows the route.
 * ``ContractCheck(app)`` — WSGI middleware that records the problems of every response to a
-  documented path in ``VIOLATIONS`` (``/__ozsim`` but INT6's routes, and ``/docs``, are not in a
-  contract). The app served by ``live_server``, the session ``app`` fixture and the scenarios'
-  in-process targets go through it (and so do the requests the integrations send to their own
-  app); ``tests/conftest.py`` fails the test during which a violation was recorded.
+  contracted path in ``VIOLATIONS``. The app served by ``live_server``, the session ``app``
+  fixture and the scenarios' in-process targets go through it; ``tests/conftest.py`` fails the
+  test during which a violation was recorded.
 * ``checking_session()`` — the same check on the client side, as a ``requests`` response hook,
   for servers the suite cannot wrap (an ``ozsim serve`` subprocess).
 """
@@ -22,37 +25,52 @@ import json
 import threading
 from urllib.parse import unquote, urlsplit
 
-ERROR_KEYS = {"message", "code", "field"}
-MAP = "/map/"             # the web pages' data routes (contracts/web.yaml)
+OZMAP_ERROR_KEYS = {"message", "code", "field"}
+TMF_ERROR_KEYS = {"code", "reason", "message", "status"}
+
+
+def _ozmap_error(body, status: int) -> bool:
+    return isinstance(body, dict) and not set(body) - OZMAP_ERROR_KEYS \
+        and isinstance(body.get("message"), str) and isinstance(body.get("code"), str) \
+        and isinstance(body.get("field", ""), str)
+
+
+def _tmf_error(body, status: int) -> bool:
+    return isinstance(body, dict) and set(body) == TMF_ERROR_KEYS \
+        and all(isinstance(v, str) for v in body.values()) and body["status"] == str(status)
+
+
+def _contracts():
+    """(path prefix, contract, error check, error envelope) of every contracted API."""
+    from ozsim.int6.api import CONTRACT as INT6
+    from ozsim.ozmap.api import CONTRACT as OZMAP
+    from ozsim.ozneutral.api import CONTRACT as OZNEUTRAL
+    from ozsim.web.pages import CONTRACT as WEB
+    return (("/api/v2/", OZMAP, _ozmap_error, "{message, code, field?}"),
+            ("/map/", WEB, _ozmap_error, "{message, code, field?}"),
+            *((prefix, INT6, _ozmap_error, "{message, code, field?}") for prefix in INT6_PATHS),
+            ("/ozneutral/", OZNEUTRAL, _tmf_error, "{code, reason, message, status}"))
+
+
 INT6_PATHS = ("/int6/", "/__ozsim/int6/", "/__ozsim/integrations/int6")
+PREFIXES = ("/api/v2/", "/map/", "/ozneutral/", *INT6_PATHS)
 
 
-def contract_for(path: str):
-    """The contract documenting ``path`` (None: no contract does)."""
-    if path.startswith("/api/v2/"):
-        from ozsim.ozmap.api import CONTRACT
-    elif path.startswith(MAP):
-        from ozsim.web.pages import CONTRACT
-    elif path.startswith(INT6_PATHS):
-        from ozsim.int6.api import CONTRACT
-    else:
-        return None
-    return CONTRACT
+def contracted(path: str) -> bool:
+    return path.startswith(PREFIXES)
 
 
 def problems(method: str, path: str, status: int, body, *, json_body: bool = True) -> list[str]:
     """Problems of one response. ``body`` is the parsed JSON body (None when empty or not JSON);
     ``json_body`` says whether the response declared a JSON content type."""
-    contract = contract_for(path)
-    if contract is None:
+    found = [c for c in _contracts() if path.startswith(c[0])]
+    if not found:
         return []
+    _, contract, is_error, envelope = found[0]
     operation, exists = contract.router.match(path, method)
     if status >= 400:
-        if not isinstance(body, dict) or set(body) - ERROR_KEYS \
-                or not isinstance(body.get("message"), str) \
-                or not isinstance(body.get("code"), str) \
-                or not isinstance(body.get("field", ""), str):
-            return [f"error body is not {{message, code, field?}}: {body!r:.200}"]
+        if not is_error(body, status):
+            return [f"error body is not {envelope}: {body!r:.200}"]
         if operation is None:
             return []
     if operation is None:
@@ -93,7 +111,7 @@ class Violations:
 
     def check(self, method: str, path: str, query: str, status: int, raw: bytes,
               content_type: str | None) -> None:
-        if contract_for(path) is None:
+        if not contracted(path):
             return
         with self._lock:
             self.checked += 1
@@ -110,8 +128,7 @@ VIOLATIONS = Violations()
 
 
 class ContractCheck:
-    """WSGI middleware: buffers each response to a documented path, checks it, passes it on
-    unchanged."""
+    """WSGI middleware: buffers each contracted response, checks it, passes it on unchanged."""
 
     def __init__(self, app, violations: Violations = VIOLATIONS):
         self.app = app
@@ -119,7 +136,7 @@ class ContractCheck:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if contract_for(path) is None:
+        if not contracted(path):
             return self.app(environ, start_response)
         # the path as sent (a client code may hold an encoded "/"), without the query
         raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""

@@ -6,6 +6,7 @@
 * ``field``      — field service (element synchronisation into a SQLite replica)
 * ``fixture``    — builds a small network through the API (for scenarios on empty tenants)
 * ``int6``       — INT6, the OLT manager: its integration, readings, provisioning, OZmap's pull
+* ``ozneutral``  — the neutral-network marketplace: operators, partners and their sales
 
 Every flow function takes the typed client (``api``) first, then plain parameters, and
 returns a dataclass. ``FLOWS`` maps the names scenario files use (``erp.reserve_port``) to them.
@@ -15,11 +16,11 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from . import erp, field, fixture, int6, monitoring, sales
+from . import erp, field, fixture, int6, monitoring, ozneutral, sales
 from .common import FlowError
 
 MODULES = {"erp": erp, "monitoring": monitoring, "sales": sales, "field": field,
-           "fixture": fixture, "int6": int6}
+           "fixture": fixture, "int6": int6, "ozneutral": ozneutral}
 
 
 def _public(module: Any) -> dict[str, Callable[..., Any]]:
@@ -38,4 +39,4 @@ FLOWS: dict[str, Callable[..., Any]] = {f"{m}.{n}": fn for m, mod in MODULES.ite
                                         for n, fn in _public(mod).items()}
 
 __all__ = ["FLOWS", "MODULES", "FlowError", "erp", "monitoring", "sales", "field", "fixture",
-           "int6"]
+           "int6", "ozneutral"]

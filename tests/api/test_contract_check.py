@@ -42,6 +42,16 @@ def fake(status: str, body: bytes, content_type: str = "application/json"):
      "application/json", []),
     ("/api/v2/no-such-route", "200 OK", b"{}", "application/json", ["is not in the contract"]),
     ("/api/v2/properties/client/a%2Fb", "200 OK", b"[]", "application/json", []),
+    ("/ozneutral/operators", "200 OK", b"[]", "application/json", []),
+    ("/ozneutral/operators", "200 OK", b"{}", "application/json", ["is not of type 'array'"]),
+    ("/ozneutral/nope", "404 NOT FOUND",
+     b'{"code": "ROUTE_NOT_FOUND", "reason": "Not Found", "message": "x", "status": "404"}',
+     "application/json", []),
+    ("/ozneutral/operators", "401 UNAUTHORIZED",               # OZmap's envelope is not TMF's
+     b'{"message": "x", "code": "MISSING_TOKEN"}', "application/json", ["error body is not"]),
+    ("/ozneutral/operators", "401 UNAUTHORIZED",               # status must be the HTTP status
+     b'{"code": "X", "reason": "Unauthorized", "message": "x", "status": "400"}',
+     "application/json", ["error body is not"]),
     ("/__ozsim/clock", "200 OK", b"<anything>", "text/plain", []),
     ("/docs", "200 OK", b"<html>", "text/html", []),
     # INT6 and its control routes: contracts/int6.yaml
