@@ -1,5 +1,5 @@
-"""INT6's power rules (``ozsim.integrations.int6.power``): what counts as a reading, and the
-check before an activation in both modes."""
+"""INT6's power check (``ozsim.integrations.int6.power``) before an activation, in both
+modes, and its settings."""
 from __future__ import annotations
 
 import math
@@ -9,51 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ozsim.core.errors import Invalid
-from ozsim.integrations.int6.power import DEFAULT_SETTINGS, check, check_settings, reading
+from ozsim.integrations.int6.power import DEFAULT_SETTINGS, check, check_settings
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
-TEXT = st.text().filter(lambda t: not _spells_a_number(t))
-
-
-def _spells_a_number(text: str) -> bool:
-    try:
-        float(text.strip())
-    except ValueError:
-        return False
-    return text.strip().lower() not in ("nan", "+nan", "-nan", "inf", "+inf", "-inf",
-                                         "infinity", "+infinity", "-infinity")
-
-
-@given(FINITE | st.integers(-10**300, 10**300))
-def test_a_number_is_a_reading_unless_it_is_zero(value):
-    expected = None if value == 0 else float(value)
-    assert reading(value) == expected
-
-
-@given(FINITE.filter(lambda v: v != 0), st.sampled_from(["{}", " {} ", "{}\n", "\t{}"]))
-def test_a_string_spelling_a_finite_number_is_a_reading(value, layout):
-    assert reading(layout.format(repr(value))) == value
-
-
-@given(TEXT)
-def test_a_text_is_no_reading(text):
-    assert reading(text) is None
-
-
-@pytest.mark.parametrize("value", [
-    0, 0.0, -0.0, "0", "-0", "0.00", "0e5", "LOS", "offline", "", "  ", "-21,4", "1_000",
-    float("nan"), float("inf"), float("-inf"), "nan", "NaN", "inf", "-Infinity", "1e999",
-    10**400, True, False, None, [], {}, "- 21.4", "0x10"])
-def test_no_reading(value):
-    assert reading(value) is None
-
-
-@pytest.mark.parametrize("value, expected", [
-    (-21.4, -21.4), (-21, -21.0), ("-21.4", -21.4), (" -21.4 ", -21.4), ("+3", 3.0),
-    ("-2.14e1", -21.4), (".5", 0.5), ("5.", 5.0), (1e308, 1e308), ("1e308", 1e308), (3, 3.0)])
-def test_readings(value, expected):
-    assert reading(value) == expected
-
 
 DEFAULT = dict(DEFAULT_SETTINGS)
 SYMMETRIC = {**DEFAULT, "symmetric": True}

@@ -1,9 +1,7 @@
 """INT6's rules about power: what counts as a reading, and the check before an activation.
 
-``reading(power)``: a reading is a finite, non-zero number, or a string that spells one
-(``"-21.4"``, ``" -21.4 "``, ``"-2.14e1"``). Anything else is *no reading*: a text such as
-``"LOS"`` or ``"offline"``, ``0``, NaN, an infinity, a boolean, null. OZmap's pull and the
-power check both classify with it.
+What a reading is — a finite, non-zero number, or a string spelling one; not a text such as
+"LOS", nor 0 — is OZmap's rule for its pull as well: ``ftth.readings.reading``.
 
 ``check(power, calculated, settings)``: an activation is authorised when the ONU has a
 reading, OZmap has a calculated power for the client (or the ``allowUncalculated`` setting
@@ -14,31 +12,15 @@ beyond the limit is (the literal "the difference is greater than the limit").
 """
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 
 from ...core.errors import Invalid
+from ...ftth.readings import reading
 from .fields import check_object
 
-NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 DEFAULT_SETTINGS = {"powerLimit": 2.0, "symmetric": False, "allowUncalculated": False}
 MAX_LIMIT = 100.0
 EPSILON = 1e-9          # readings have two decimals: -23.5 vs -21.5 − 2 is not a refusal
-
-
-def reading(power) -> float | None:
-    """The reading in dBm, or None when ``power`` is no reading."""
-    if isinstance(power, str):
-        text = power.strip()
-        power = text if NUMBER.fullmatch(text) else None
-    if power is None or isinstance(power, bool) or not isinstance(power, (int, float, str)):
-        return None
-    try:
-        value = float(power)
-    except OverflowError:                       # an integer beyond a double
-        return None
-    return value if math.isfinite(value) and value != 0 else None
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ from urllib.parse import quote
 
 from ...core.errors import BadGateway, RuleViolation
 from ..remote import Remote, RemoteError
-from .power import check, reading
+from ...ftth.readings import reading
+from .power import check
 
 
 def _call(ozmap: Remote, method: str, path: str, params=None, body=None):

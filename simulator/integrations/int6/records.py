@@ -28,9 +28,9 @@ import threading
 from ...core.clock import Clock, iso, parse_iso
 from ...core.errors import Invalid, NotFound
 from ...core.world import check_object_id
+from ...ftth.readings import ONU_FIELDS
 from .fields import check_object
 
-ONU_FIELDS = ("serial_number", "user_PPPoE", "mac_address")
 FIELDS = ("power", *ONU_FIELDS, "provisioning")
 MAX_TEXT = 128
 MAX_PAGE = 10_000
