@@ -44,6 +44,8 @@ def _banner(simulator: Simulator, host: str, port: int) -> None:
           f"on {base}\n  {counts}\n  API key: {key}\n"
           f"  contract: {base}/api/v2/openapi.yaml   docs: {base}/docs\n"
           f"  OZneutral: {base}/ozneutral (contract: {base}/ozneutral/openapi.yaml)\n"
+          f"  INT6: {base}/int6 (contract: {base}/int6/openapi.yaml; set it up with "
+          f"PUT {base}/__ozsim/integrations/int6)\n"
           f"Try:\n"
           f"  curl -H 'Authorization: {key}' '{base}/api/v2/boxes?limit=2'\n"
           f"  curl -H 'Authorization: {key}' "
@@ -123,7 +125,9 @@ Served:
   /api/v2/...              the OZmap API
   /api/v2/openapi.yaml     its OpenAPI contract
   /docs                    browsable API documentation
-  /__ozsim/...             the control plane: tenants, reset, clock, jobs, invariants
+  /int6/...                INT6, the OLT manager (its contract: /int6/openapi.yaml)
+  /__ozsim/...             the control plane: tenants, reset, clock, jobs, invariants,
+                           the INT6 integration (/__ozsim/integrations/int6) and records
 
 Every option can also come from the environment variable named in its help.""",
               SIZES_HELP + """
