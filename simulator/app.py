@@ -2,50 +2,141 @@
 from __future__ import annotations
 
 import os
+import pickle
 import secrets
+import threading
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from . import generator
 from .core import snapshot
-from .core.errors import DomainError, Invalid, RuleViolation, Unauthorized
+from .core.errors import DomainError, Invalid, NotFound, RuleViolation, Unauthorized
 from .core.tenants import Tenants
 from .core.world import ALL_ACCESS, Access
 from .ftth.domain import DEMO_API_KEY, DEMO_LOGIN, FtthWorld
+from .traffic import Api, Traffic
+from .wire.credentials import api_key
 from .wire.encoding import respond
 
 MAX_BODY = 10 * 1024 * 1024
 
 
 class Simulator:
-    """Tenants and how their worlds are built: network size, seed, optional snapshot."""
+    """Tenants and how their worlds are built: network size, seed, optional snapshot; their
+    traffic (journal, faults, rate limits: ``ozsim.traffic``). ``max_tenants`` and
+    ``max_network`` cap what ``add_tenant`` and ``seed`` may create (None: no cap)."""
 
     def __init__(self, api_key: str = DEMO_API_KEY, network: str = "demo", seed: int = 0,
-                 state: str | None = None, strict: bool = True):
+                 state: str | None = None, strict: bool = True, max_tenants: int | None = None,
+                 max_network: str | None = None):
         self.network, self.seed, self.state, self.strict = network, seed, state, strict
+        self.max_tenants, self.max_network = max_tenants, max_network
         self.tenants = Tenants(self.build_world)
         self.default_key = api_key
         self.recipes: dict[str, tuple[str, int]] = {"default": (network, seed)}
         self.tenants.register(api_key, "default")
+        self.traffic = Traffic(self.tenants.world, lambda tenant: self.recipe(tenant)[1])
+        self._lock = threading.Lock()
 
-    def add_tenant(self, api_key: str | None = None, network: str = "empty", seed: int = 0) -> str:
-        """A new isolated tenant with its own world, built lazily from (network, seed)."""
+    def recipe(self, tenant: str) -> tuple[str, int]:
+        """(network, seed) a tenant's world is built from."""
+        return self.recipes.get(tenant, ("empty", 0))
+
+    def _check_network(self, network: str) -> None:
         if network not in generator.SIZES:
             raise Invalid(f"unknown network {network!r}; choose one of {', '.join(generator.SIZES)}",
                           "UNKNOWN_NETWORK", "network")
+        cap = self.max_network
+        if cap and generator.SIZES.index(network) > generator.SIZES.index(cap):
+            raise RuleViolation(f"network {network!r} is larger than this server allows (at most "
+                                f"{cap!r}: ozsim serve --max-network)", "NETWORK_TOO_LARGE",
+                                "network")
+
+    def add_tenant(self, api_key: str | None = None, network: str = "empty", seed: int = 0) -> str:
+        """A new isolated tenant with its own world, built lazily from (network, seed)."""
+        self._check_network(network)
         api_key = api_key or f"ozsim-{secrets.token_hex(12)}"
-        if self.tenants.tenant_of(api_key):
-            raise RuleViolation("that API key is already registered", "DUPLICATE_API_KEY", "apiKey")
-        tenant = f"t-{secrets.token_hex(6)}"
-        self.recipes[tenant] = (network, seed)
-        self.tenants.register(api_key, tenant)
+        with self._lock:
+            if self.tenants.tenant_of(api_key):
+                raise RuleViolation("that API key is already registered", "DUPLICATE_API_KEY",
+                                    "apiKey")
+            if self.max_tenants is not None and len(self.tenants.keys()) >= self.max_tenants:
+                raise RuleViolation(f"this server holds its maximum of {self.max_tenants} tenants "
+                                    "(ozsim serve --max-tenants): delete one first",
+                                    "TENANT_LIMIT")
+            tenant = f"t-{secrets.token_hex(6)}"
+            self.recipes[tenant] = (network, seed)
+            self.tenants.register(api_key, tenant)
         return api_key
+
+    def remove_tenant(self, api_key: str) -> None:
+        """Forget a tenant: its key, world, recipe and traffic. Not the default tenant."""
+        with self._lock:
+            tenant = self.tenants.tenant_of(api_key)
+            if tenant is None:
+                raise NotFound("no tenant has that API key", "NOT_FOUND", "apiKey")
+            if tenant == "default":
+                raise RuleViolation("the default tenant cannot be deleted (reset it instead)",
+                                    "DEFAULT_TENANT", "apiKey")
+            self.tenants.remove(api_key)
+            self.recipes.pop(tenant, None)
+            self.traffic.forget(tenant)
+
+    def tenant_list(self) -> dict:
+        """Every tenant (the default one first) and the caps."""
+        built = self.tenants.built()
+        rows = []
+        for key, tenant in self.tenants.keys().items():
+            network, seed = self.recipe(tenant)
+            world = built.get(tenant)
+            rows.append({"apiKey": key, "network": network, "seed": seed,
+                         "default": tenant == "default", "built": world is not None,
+                         "documents": sum(map(len, world.docs.values())) if world else None})
+        return {"tenants": rows, "limits": {"maxTenants": self.max_tenants or len(rows) or 1,
+                                            "maxNetwork": self.max_network or generator.SIZES[-1]}}
+
+    def reset(self, tenant: str) -> None:
+        """A clean slate: the world rebuilt from its recipe; journal, faults, limits gone."""
+        self.tenants.replace(tenant)
+        self.traffic.forget(tenant)
+
+    def seed_tenant(self, tenant: str, network: str, seed: int) -> dict:
+        """Replace a tenant's world with the network (network, seed), now its recipe."""
+        self._check_network(network)
+        self.recipes[tenant] = (network, seed)
+        if tenant == "default":
+            self.state = None                   # the recipe, not the --state file, from now on
+        world = self.tenants.replace(tenant)
+        return {"network": network, "seed": seed,
+                "counts": {route: len(docs) for route, docs in world.docs.items() if docs}}
+
+    def snapshot(self, tenant: str, out) -> None:
+        """Write a tenant's world to the binary file ``out``: the readable (JSON) layout,
+        whose bytes a restore gives back exactly."""
+        snapshot.save(self.tenants.world(tenant), out, fmt="json")
+
+    def restore(self, tenant: str, path: str) -> None:
+        """Replace a tenant's world with the snapshot file at ``path`` (400 when it is not one)."""
+        try:
+            world = snapshot.load(path, FtthWorld)
+        except (snapshot.SnapshotError, ValueError, KeyError, TypeError, EOFError, OSError,
+                pickle.UnpicklingError) as exc:
+            reason = str(exc).replace(path, "the upload")
+            raise Invalid(f"not a snapshot this simulator can read: {reason}", "INVALID_SNAPSHOT",
+                          "body") from None
+        self.tenants.replace(tenant, world)
+
+    def identify(self, headers) -> tuple[str, str] | None:
+        """(API key, tenant) of a request to ``/api/v2``, when its key is registered."""
+        key = api_key(headers)
+        tenant = self.tenants.tenant_of(key) if key else None
+        return (key, tenant) if tenant else None
 
     def build_world(self, tenant: str):
         if self.state and tenant == "default":
             return snapshot.load(self.state, FtthWorld)
-        network, seed = self.recipes.get(tenant, ("empty", 0))
+        network, seed = self.recipe(tenant)
         return generator.build_world(network, seed=seed, tenant=tenant, api_key=self.key_of(tenant))
 
     def key_of(self, tenant: str) -> str:
@@ -88,20 +179,30 @@ def _error_response(status: int, message: str, code: str, field: str | None = No
     return respond(body, status)
 
 
-def create_app(simulator: Simulator | None = None, **options) -> Flask:
-    from .control.api import bp as control_bp
+def create_app(simulator: Simulator | None = None, *, admin_token: str | None = None,
+               control_disabled: str | None = None, **options) -> Flask:
+    """The app serving ``simulator`` (or ``Simulator(**options)``). ``admin_token``: required
+    in ``X-Ozsim-Admin`` on every control route; ``control_disabled``: why the control plane
+    (and the ``X-Ozsim-Fault`` header) is off, or None."""
+    from . import traffic
+    from .control.access import guard
+    from .control.api import CONTRACT as CONTROL, bp as control_bp
     from .ozmap.api import CONTRACT, bp as ozmap_bp
     from .web.docs import bp as docs_bp
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
-    app.extensions["ozsim"] = simulator or Simulator(**options)
+    sim = app.extensions["ozsim"] = simulator or Simulator(**options)
+    guard(app, admin_token, control_disabled)
+    traffic.install(app, sim.traffic, [Api("/api/v2", CONTRACT, lambda r: sim.identify(r.headers))],
+                    header_faults=control_disabled is None)
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(docs_bp)
-    # compile the contract's validators now: lazily, the first requests would each compile
+    # compile the contracts' validators now: lazily, the first requests would each compile
     # them at once, and a burst of them would wait
     CONTRACT.router  # noqa: B018 - a cached property, built here
+    CONTROL.router  # noqa: B018
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -113,35 +214,48 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
                  400: "INVALID_REQUEST"}
         message = {404: f"no route {request.method} {request.path}",
                    405: f"{request.method} is not allowed on {request.path}",
-                   413: f"the request body exceeds {MAX_BODY} bytes"}.get(exc.code, exc.description)
+                   413: f"the request body exceeds {request.max_content_length} bytes"}.get(exc.code, exc.description)
         return _error_response(exc.code or 500, message, codes.get(exc.code, "HTTP_ERROR"))
 
     @app.get("/")
     def index():
         sim = app.extensions["ozsim"]
         return {"name": "ozmap-simulator", "api": "/api/v2", "contract": "/api/v2/openapi.yaml",
-                "docs": "/docs", "network": sim.network, "seed": sim.seed}
+                "docs": "/docs", "network": sim.network, "seed": sim.seed,
+                "control": None if control_disabled else "/__ozsim"}
 
     return app
 
 
+SERVE_LIMITS = {"max_tenants": 100, "max_network": "small"}     # what `ozsim serve` allows
+
+
 def options_from_env(**overrides) -> dict:
-    """Simulator options from OZSIM_* environment variables, overridden by explicit values;
-    ValueError naming the setting when one is not usable."""
-    env = {"api_key": os.environ.get("OZSIM_API_KEY"), "network": os.environ.get("OZSIM_NETWORK"),
-           "seed": os.environ.get("OZSIM_SEED"), "state": os.environ.get("OZSIM_STATE")}
-    merged = {k: v for k, v in env.items() if v not in (None, "")}
+    """Simulator options from OZSIM_* environment variables, overridden by explicit values, with
+    the caps of ``SERVE_LIMITS`` by default; ValueError naming the setting when one is not
+    usable."""
+    env = {"api_key": "OZSIM_API_KEY", "network": "OZSIM_NETWORK", "seed": "OZSIM_SEED",
+           "state": "OZSIM_STATE", "max_tenants": "OZSIM_MAX_TENANTS",
+           "max_network": "OZSIM_MAX_NETWORK"}
+    merged = dict(SERVE_LIMITS)
+    merged.update({k: os.environ[v] for k, v in env.items() if os.environ.get(v)})
     merged.update({k: v for k, v in overrides.items() if v is not None})
-    if "seed" in merged:
+    for name, option, low in (("seed", "seed", None), ("max_tenants", "max-tenants", 1)):
         try:
-            merged["seed"] = int(merged["seed"])
+            merged[name] = int(merged[name]) if name in merged else None
+            if low is not None and merged[name] < low:
+                raise ValueError
         except ValueError:
-            raise ValueError(f"the seed (--seed / OZSIM_SEED) must be an integer, got "
-                             f"{merged['seed']!r}") from None
-    if merged.get("network", "demo") not in generator.SIZES:
-        raise ValueError(f"unknown network {merged['network']!r} (--network / OZSIM_NETWORK): "
-                         f"choose one of {', '.join(generator.SIZES)}")
+            raise ValueError(f"the {name.replace('_', ' ')} (--{option} / {env[name]}) must be an "
+                             f"integer{f' >= {low}' if low else ''}, got {merged[name]!r}") from None
+    if merged["seed"] is None:
+        del merged["seed"]
+    for name, option in (("network", "network"), ("max_network", "max-network")):
+        if merged.get(name, "demo") not in generator.SIZES:
+            raise ValueError(f"unknown network {merged[name]!r} (--{option} / {env[name]}): "
+                             f"choose one of {', '.join(generator.SIZES)}")
     return merged
 
 
-__all__ = ["create_app", "Simulator", "DEMO_API_KEY", "DEMO_LOGIN", "options_from_env"]
+__all__ = ["create_app", "Simulator", "DEMO_API_KEY", "DEMO_LOGIN", "options_from_env",
+           "SERVE_LIMITS"]

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 
 from . import generator
-from .app import Simulator, create_app, options_from_env
+from .app import SERVE_LIMITS, Simulator, create_app, options_from_env
 from .scenarios.cli import register as register_scenarios
 
 
@@ -14,32 +15,49 @@ def _serve(args) -> int:
     raw_port = args.port if args.port is not None else os.environ.get("OZSIM_PORT") or 9994
     try:
         options = options_from_env(api_key=args.api_key, network=args.network, seed=args.seed,
-                                   state=args.state)
+                                   state=args.state, max_tenants=args.max_tenants,
+                                   max_network=args.max_network)
         if not str(raw_port).isdecimal() or not 0 <= int(raw_port) <= 65535:
             raise ValueError(f"the port (--port / OZSIM_PORT) must be 0..65535, got {raw_port!r}")
     except ValueError as exc:
         raise SystemExit(f"ozsim serve: {exc}") from None
     port = int(raw_port)
     host = args.host or os.environ.get("OZSIM_HOST", "127.0.0.1")
+    admin_token = args.admin_token or os.environ.get("OZSIM_ADMIN_TOKEN") or None
     from .server import listen_address, run
     address = listen_address(host, port)        # a busy port fails before the network is built
+    disabled = control_disabled(address, admin_token)
     simulator = Simulator(**options, strict=not args.lenient)
     simulator.tenants.world("default")          # build the network before accepting requests
-    app = create_app(simulator)
-    _banner(simulator, host, port)
+    app = create_app(simulator, admin_token=admin_token, control_disabled=disabled)
+    _banner(simulator, host, port, admin_token, disabled)
     run(app, address, port, threads=args.threads)
     return 0
 
 
-def _banner(simulator: Simulator, host: str, port: int) -> None:
+def control_disabled(address: str, admin_token: str | None) -> str | None:
+    """Why the control plane must be off, or None: reachable beyond this machine (a non-loopback
+    address) with nobody's token required, anyone could reset, replace or fault its tenants."""
+    if admin_token or ipaddress.ip_address(address).is_loopback:
+        return None
+    return (f"ozsim serve listens on {address}, beyond loopback, without an admin token; "
+            "restart it with --admin-token / OZSIM_ADMIN_TOKEN to enable /__ozsim")
+
+
+def _banner(simulator: Simulator, host: str, port: int, admin_token: str | None = None,
+            disabled: str | None = None) -> None:
     world = simulator.tenants.world("default")
     base = f"http://{host}:{port}"
     counts = ", ".join(f"{len(world.docs[r])} {r}" for r in ("boxes", "splitters", "properties",
                                                               "ftth-clients", "poles"))
     key = simulator.default_key
+    control = (f"DISABLED — {disabled}" if disabled else
+               f"{base}/__ozsim" + (" (admin token required in X-Ozsim-Admin)" if admin_token
+                                    else ""))
     print(f"ozmap-simulator serving the '{simulator.network}' network (seed {simulator.seed}) "
           f"on {base}\n  {counts}\n  API key: {key}\n"
           f"  contract: {base}/api/v2/openapi.yaml   docs: {base}/docs\n"
+          f"  control plane: {control}\n"
           f"Try:\n"
           f"  curl -H 'Authorization: {key}' '{base}/api/v2/boxes?limit=2'\n"
           f"  curl -H 'Authorization: {key}' "
@@ -97,6 +115,13 @@ def main(argv=None) -> int:
                        help="Python threads that run requests (default 8)")
     serve.add_argument("--lenient", action="store_true",
                        help="drop unknown request fields instead of refusing them")
+    serve.add_argument("--admin-token", help="require this token in X-Ozsim-Admin on every "
+                       "control route (OZSIM_ADMIN_TOKEN); without one, listening beyond "
+                       "loopback disables the control plane")
+    serve.add_argument("--max-tenants", type=int, help="most tenants at once (OZSIM_MAX_TENANTS, "
+                       f"default {SERVE_LIMITS['max_tenants']})")
+    serve.add_argument("--max-network", help="largest network a created or seeded tenant may "
+                       f"have (OZSIM_MAX_NETWORK, default {SERVE_LIMITS['max_network']})")
     serve.set_defaults(func=_serve)
     register_scenarios(sub)
 

@@ -38,12 +38,20 @@ class Clock:
             self._last = moment
             return moment
 
+    def read(self) -> dt.datetime:
+        """The current instant, without taking it: unlike ``now``, reading does not move a
+        frozen clock on (for observers such as the request journal and rate limits)."""
+        with self._lock:
+            return self._frozen or dt.datetime.now(UTC)
+
     def now_iso(self) -> str:
         return iso(self.now())
 
     def freeze(self, at: dt.datetime | None = None) -> None:
+        """Stop the clock at ``at``, or now (never before an instant it already gave)."""
         with self._lock:
-            self._frozen = at or self._last or dt.datetime.now(UTC)
+            now = self._frozen or dt.datetime.now(UTC)
+            self._frozen = at or max(now, self._last or now)
 
     def unfreeze(self) -> None:
         with self._lock:

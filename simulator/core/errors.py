@@ -59,3 +59,13 @@ class RuleViolation(DomainError):
     """A business rule refused the operation: port occupied, box full, unknown reference (422)."""
     status = 422
     default_code = "RULE_VIOLATION"
+
+
+class TooManyRequests(DomainError):
+    """A rate limit refused the request (429); ``retry_after`` is in seconds."""
+    status = 429
+    default_code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: int, code: str | None = None):
+        super().__init__(message, code)
+        self.retry_after = retry_after

@@ -37,6 +37,14 @@ class Tenants:
             self._worlds[tenant] = world or self._factory(tenant)
             return self._worlds[tenant]
 
+    def remove(self, key: str) -> str | None:
+        """Forget an API key; its tenant's world goes with its last key. The tenant, or None."""
+        with self._lock:
+            tenant = self._keys.pop(key, None)
+            if tenant is not None and tenant not in self._keys.values():
+                self._worlds.pop(tenant, None)
+            return tenant
+
     def keys(self) -> dict[str, str]:
         return dict(self._keys)
 

@@ -14,6 +14,7 @@ from ..core.query import parse_json_param, parse_populate, parse_select, parse_s
 from ..ftth import feasibility, properties
 from ..ftth.domain import system_config
 from ..wire.contract import Contract
+from ..wire.credentials import api_key
 from ..wire.encoding import json_body, no_content, object_body, respond
 
 bp = Blueprint("ozmap", __name__, url_prefix="/api/v2")
@@ -34,9 +35,7 @@ def sim():
 def authenticate_and_validate():
     g.body = json_body()
     if request.endpoint not in PUBLIC:
-        key = request.headers.get("Authorization", "").strip()
-        if key.lower().startswith("bearer "):
-            key = key[7:].strip()
+        key = api_key(request.headers)
         if not key:
             raise Unauthorized("missing API key: send it in the Authorization header",
                                "MISSING_API_KEY")

@@ -1,0 +1,206 @@
+"""What happens to every request of a simulated API on its way through the server: the
+tenant's rate limit, its fault rules, and its request journal.
+
+The app registers each API it serves as an ``Api`` — a path prefix, its contract, and how to
+tell the calling key and tenant from a request — and ``install`` puts two app-level hooks in
+front of every blueprint: ``before_request`` (rate limit, then a fault from the
+``X-Ozsim-Fault`` header or the tenant's rules: wait, answer instead, or let the request run
+and fail it afterwards) and ``after_request`` (commit-then-fail, then the journal entry).
+Injected errors go through the app's error handlers, so each API answers them in its own
+envelope. The control plane (``/__ozsim``) and the rest of the site are never touched.
+
+State lives per tenant in a ``Lane`` (journal, fault rules with their own seeded RNG — never
+the world's —, token buckets per key), kept by ``Traffic`` until the tenant is reset or
+deleted.
+"""
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import orjson
+from flask import Flask, Request, Response, current_app, g, request
+
+from ..core.clock import iso
+from ..core.errors import DomainError, TooManyRequests
+from ..wire.contract import Contract
+from .faults import HEADER, Fault, Rules, from_header
+from .journal import Journal, near_miss
+from .ratelimit import TokenBucket
+from .reset import ConnectionReset
+
+JOURNAL_BODY = 16 * 1024          # request bodies up to this size are kept in the journal
+WARNING = "X-Ozsim-Warning"
+
+
+@dataclass(frozen=True)
+class Api:
+    """A simulated API the traffic hooks apply to."""
+    prefix: str                                           # e.g. "/api/v2"
+    contract: Contract
+    caller: Callable[[Request], tuple[str, str] | None]   # (API key, tenant) of a request
+
+
+class Lane:
+    """One tenant's traffic state."""
+
+    def __init__(self, seed: int):
+        self.journal = Journal()
+        self.rules = Rules(random.Random(f"ozsim-faults:{seed}"))
+        self.buckets: dict[str, TokenBucket] = {}
+
+
+class Traffic:
+    """The lanes of every tenant. ``world_of(tenant)`` gives the tenant's current world (its
+    clock times the journal and the buckets); ``seed_of(tenant)`` seeds its fault RNG."""
+
+    def __init__(self, world_of: Callable[[str], object], seed_of: Callable[[str], int]):
+        self.world_of, self.seed_of = world_of, seed_of
+        self._lanes: dict[str, Lane] = {}
+        self._lock = threading.Lock()
+
+    def of(self, tenant: str) -> Lane:
+        lane = self._lanes.get(tenant)
+        if lane is None:
+            with self._lock:
+                lane = self._lanes.setdefault(tenant, Lane(self.seed_of(tenant)))
+        return lane
+
+    def forget(self, tenant: str) -> None:
+        with self._lock:
+            self._lanes.pop(tenant, None)
+
+    def now(self, tenant: str):
+        return self.world_of(tenant).clock.read()
+
+    def set_rate_limit(self, tenant: str, key: str, requests: int | None = None,
+                       per: float | None = None) -> dict:
+        """Give ``key`` a bucket of ``requests`` per ``per`` simulated seconds; none removes it."""
+        buckets = self.of(tenant).buckets
+        if requests is None:
+            buckets.pop(key, None)
+        else:
+            buckets[key] = TokenBucket(requests, per, self.now(tenant))
+        return self.rate_limit(tenant, key)
+
+    def rate_limit(self, tenant: str, key: str) -> dict:
+        bucket = self.of(tenant).buckets.get(key)
+        return bucket.state(self.now(tenant)) if bucket else {}
+
+
+class Injected(DomainError):
+    """An answer a fault puts in place of the simulator's."""
+    default_code = "FAULT_INJECTED"
+
+    def __init__(self, status: int, label: str):
+        super().__init__(f"injected fault ({label}): this is not the simulator's answer")
+        self.status = status
+
+
+@dataclass
+class _Exchange:
+    api: Api
+    key: str
+    tenant: str
+    lane: Lane
+    at: str
+    started: float
+    fault: Fault | None = None
+    label: str | None = None
+    retry_after: int | None = None
+
+
+def install(app: Flask, traffic: Traffic, apis: list[Api], header_faults: bool = True) -> None:
+    """Put the traffic hooks in front of every request to one of ``apis``. ``header_faults``:
+    whether ``X-Ozsim-Fault`` is honoured (not when the control plane is disabled)."""
+
+    @app.before_request
+    def admit():
+        api = next((a for a in apis if request.path.startswith(a.prefix + "/")), None)
+        caller = api.caller(request) if api else None
+        if caller is None:
+            return None
+        key, tenant = caller
+        lane = traffic.of(tenant)
+        now = traffic.now(tenant)
+        ex = g.ozsim_exchange = _Exchange(api, key, tenant, lane, iso(now), time.perf_counter())
+        bucket = lane.buckets.get(key)
+        wait = bucket.take(now) if bucket else 0
+        if wait:
+            ex.label, ex.retry_after = "rate-limit", wait
+            raise TooManyRequests(f"rate limit of this key reached: {bucket.requests} requests "
+                                  f"per {bucket.per:g} s; retry in {wait} s", wait)
+        raw = request.headers.get(HEADER) if header_faults else None
+        fault = from_header(raw) if raw else lane.rules.pick(request.method, request.path)
+        if fault is None:
+            return None
+        ex.fault, ex.label = fault, fault.label()
+        delay = fault.delay(lane.rules.rng)
+        if delay:
+            time.sleep(delay)
+        return _answer(fault, ex.label) if fault.answers and not fault.commit else None
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        ex = g.pop("ozsim_exchange", None)
+        if ex is None:
+            return response
+        applied = None
+        if ex.fault is not None and ex.fault.commit:
+            applied, response = response.status_code, _answer(ex.fault, ex.label)
+        if ex.label:
+            response.headers["X-Ozsim-Fault"] = ex.label
+        if ex.retry_after:
+            response.headers["Retry-After"] = str(ex.retry_after)
+        ex.lane.journal.record(_entry(ex, response, applied))
+        return response
+
+
+def _answer(fault: Fault, label: str) -> Response:
+    """The fault's own answer: no answer at all (reset), an error in the API's envelope, or a
+    status without a body."""
+    if fault.reset:
+        return ConnectionReset(label)
+    status = fault.answer_status()
+    if status >= 400 and not fault.empty:
+        response = current_app.make_response(current_app.handle_user_exception(
+            Injected(status, label)))
+    else:
+        response = Response(status=status)
+    if fault.retry_after is not None:
+        response.headers["Retry-After"] = str(fault.retry_after)
+    return response
+
+
+def _entry(ex: _Exchange, response: Response, applied: int | None) -> dict:
+    operation, _ = ex.api.contract.router.match(request.path, request.method)
+    entry = {"id": None, "at": ex.at, "method": request.method, "path": request.path,
+             "query": request.query_string.decode("latin-1"), "body": _body(),
+             "status": None if isinstance(response, ConnectionReset) else response.status_code,
+             "appliedStatus": applied, "ms": round((time.perf_counter() - ex.started) * 1000, 3),
+             "route": operation.template if operation else None,
+             "operationId": operation.operation_id if operation else None,
+             "fault": ex.label, "warnings": response.headers.getlist(WARNING)}
+    if operation is None:
+        entry["nearMiss"] = near_miss(ex.api.contract.document, request.method, request.path)
+    return entry
+
+
+def _body():
+    """The request body for the journal: its JSON value, else its text (cut), else None."""
+    size = request.content_length
+    if not size:
+        return None
+    if size > JOURNAL_BODY:
+        return f"<{size} bytes, not kept>"
+    raw = request.get_data(cache=True)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw.decode("utf-8", errors="replace")
+
+
+__all__ = ["Api", "Lane", "Traffic", "Injected", "install", "HEADER", "ConnectionReset"]
