@@ -15,7 +15,10 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import ProtocolError
 from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+from ..traffic.reset import ENVIRON_FLAG as RESET
 
 IN_PROCESS_URL = "http://ozsim.in-process"
 
@@ -60,6 +63,10 @@ class WSGIAdapter(BaseAdapter):
             close = getattr(app_iter, "close", None)
             if close:
                 close()
+        if environ.get(RESET):      # the app dropped the connection: no answer, as over a socket
+            raise requests.ConnectionError(ProtocolError(
+                "Connection aborted.", ConnectionResetError(104, "Connection reset by peer")),
+                request=request)
         response = requests.Response()
         code, _, reason = status.partition(" ")
         response.status_code = int(code)

@@ -1,14 +1,16 @@
 """Every /api/v2 response the suite sees, checked against the contract.
 
 * ``problems(method, path, status, body)`` — why one response does not conform ([] when it does):
-  the operation is looked up with ``CONTRACT.router.match(path, method)`` and the body checked
+  the operation is looked up in the contract of the path (``/api/v2``: ``ozmap.yaml``,
+  ``/__ozsim``: ``control.yaml``) with ``router.match(path, method)`` and the body checked
   with ``operation.response_problems(status, body)``; an error body (status >= 400) must be
   ``{message, code, field?}`` whether or not the contract knows the route.
 * ``ContractCheck(app)`` — WSGI middleware that records the problems of every response to an
-  ``/api/v2`` path in ``VIOLATIONS`` (``/__ozsim`` and ``/docs`` are not in the contract). The
-  app served by ``live_server``, the session ``app`` fixture and the scenarios' in-process
-  targets go through it; ``tests/conftest.py`` fails the test during which a violation was
-  recorded.
+  ``/api/v2`` or ``/__ozsim`` path in ``VIOLATIONS`` (``/docs`` is not in a contract). Answers
+  an injected fault put in place of the simulator's (they carry ``X-Ozsim-Fault``) are not the
+  API's own and are not checked. The app served by ``live_server``, the session ``app``
+  fixture and the scenarios' in-process targets go through it; ``tests/conftest.py`` fails the
+  test during which a violation was recorded.
 * ``checking_session()`` — the same check on the client side, as a ``requests`` response hook,
   for servers the suite cannot wrap (an ``ozsim serve`` subprocess).
 """
@@ -19,14 +21,27 @@ import threading
 from urllib.parse import unquote, urlsplit
 
 API = "/api/v2/"
+CONTROL = "/__ozsim/"
+CHECKED = (API, CONTROL)
 ERROR_KEYS = {"message", "code", "field"}
+FAULT = "x-ozsim-fault"
+
+
+def contract_of(path: str):
+    """The contract a path belongs to (None: none)."""
+    if path.startswith(API):
+        from ozsim.ozmap.api import CONTRACT
+        return CONTRACT
+    if path.startswith(CONTROL):
+        from ozsim.control.api import CONTRACT
+        return CONTRACT
+    return None
 
 
 def problems(method: str, path: str, status: int, body, *, json_body: bool = True) -> list[str]:
     """Problems of one response. ``body`` is the parsed JSON body (None when empty or not JSON);
     ``json_body`` says whether the response declared a JSON content type."""
-    from ozsim.ozmap.api import CONTRACT
-    operation, exists = CONTRACT.router.match(path, method)
+    operation, exists = contract_of(path).router.match(path, method)
     if status >= 400:
         if not isinstance(body, dict) or set(body) - ERROR_KEYS \
                 or not isinstance(body.get("message"), str) \
@@ -72,8 +87,8 @@ class Violations:
         return items
 
     def check(self, method: str, path: str, query: str, status: int, raw: bytes,
-              content_type: str | None) -> None:
-        if not path.startswith(API):
+              content_type: str | None, injected: bool = False) -> None:
+        if not path.startswith(CHECKED) or injected:
             return
         with self._lock:
             self.checked += 1
@@ -98,7 +113,7 @@ class ContractCheck:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(API):
+        if not path.startswith(CHECKED):
             return self.app(environ, start_response)
         # the path as sent (a client code may hold an encoded "/"), without the query
         raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
@@ -120,9 +135,11 @@ class ContractCheck:
         raw = b"".join(chunks)
         status = int(captured["status"].split(" ", 1)[0])
         content_type = next((v for k, v in captured["headers"] if k.lower() == "content-type"), None)
+        injected = any(k.lower() == FAULT for k, _ in captured["headers"])
         try:
             self.violations.check(environ.get("REQUEST_METHOD", "GET"), raw_path,
-                                  environ.get("QUERY_STRING", ""), status, raw, content_type)
+                                  environ.get("QUERY_STRING", ""), status, raw, content_type,
+                                  injected)
         except Exception as error:                      # noqa: BLE001 - a checker bug is a finding too
             self.violations.add(environ.get("REQUEST_METHOD", "GET"), raw_path, status,
                                 [f"the contract check itself failed: {error!r}"])
@@ -143,7 +160,7 @@ def response_hook(violations: Violations = VIOLATIONS):
         parts = urlsplit(response.request.url or "")
         violations.check(response.request.method or "GET", parts.path, parts.query,
                          response.status_code, response.content,
-                         response.headers.get("Content-Type"))
+                         response.headers.get("Content-Type"), FAULT in response.headers)
         return response
     return hook
 
