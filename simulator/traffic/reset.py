@@ -24,7 +24,7 @@ import ctypes
 import ctypes.util
 import socket
 
-from werkzeug.wrappers import Response
+from flask import Response
 
 ENVIRON_FLAG = "ozsim.reset"
 
