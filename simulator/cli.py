@@ -8,6 +8,7 @@ import sys
 
 from . import generator
 from .app import SERVE_LIMITS, Simulator, create_app, options_from_env
+from .drift.cli import register as register_contract
 from .scenarios.cli import register as register_scenarios
 
 
@@ -124,6 +125,7 @@ def main(argv=None) -> int:
                        f"have (OZSIM_MAX_NETWORK, default {SERVE_LIMITS['max_network']})")
     serve.set_defaults(func=_serve)
     register_scenarios(sub)
+    register_contract(sub)
 
     seed = sub.add_parser("seed", help="build a network, report it, optionally snapshot it")
     seed.add_argument("--size", default="demo", choices=generator.SIZES, help="network size (default demo)")
