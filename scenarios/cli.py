@@ -3,7 +3,7 @@
     ozsim scenario list
     ozsim scenario run                                   # the library, in-process
     ozsim scenario run scenarios/library/01_*.yaml --junit reports/scenarios.xml
-    ozsim scenario run --target http://127.0.0.1:9994 [--api-key KEY]
+    ozsim scenario run --target http://127.0.0.1:9994 [--api-key KEY] [--admin-token TOKEN]
     ozsim scenario run --target https://sandbox.ozmap.com.br:9994 --api-key "$OZMAP_KEY"
 
 Exit status: 0 when every scenario that ran passed, 1 when one failed or none could run
@@ -33,7 +33,8 @@ def _run(args: argparse.Namespace) -> int:
     target: Any
     if args.target:
         api_key = args.api_key or os.environ.get("OZMAP_API_KEY")
-        target = RemoteTarget(args.target, api_key, filter_in=args.filter_in)
+        target = RemoteTarget(args.target, api_key, filter_in=args.filter_in,
+                              admin_token=args.admin_token or os.environ.get("OZSIM_ADMIN_TOKEN"))
         try:
             simulator = target.has_control()
         except OZmapConnectionError as exc:
@@ -94,6 +95,8 @@ def register(sub: Any) -> None:
                                       "(default: a fresh in-process simulator per scenario)")
     run.add_argument("--api-key", help="API key for a target without the control plane "
                                        "(OZMAP_API_KEY)")
+    run.add_argument("--admin-token", help="the admin token of a simulator target that has one "
+                                           "(OZSIM_ADMIN_TOKEN)")
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     run.add_argument("--filter-in", choices=("query", "body"), default="query",
                      help="send filters in the query string (default) or in the GET body")

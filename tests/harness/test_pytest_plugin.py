@@ -103,3 +103,15 @@ def test_the_same_project_runs_against_an_external_server(pytester, monkeypatch,
     write_sample(pytester)
     result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", timeout=300)
     result.assert_outcomes(passed=10)
+
+
+def test_the_readme_example_runs_as_written(pytester, monkeypatch):
+    """README, "Use it in your CI": the plugin's copy-paste example, verbatim."""
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The pytest plugin", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.delenv("OZSIM_URL", raising=False)
+    pytester.makepyfile(test_readme=example)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=300)
+    result.assert_outcomes(passed=3)
