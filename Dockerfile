@@ -9,10 +9,22 @@
 # OZSIM_ADMIN_TOKEN it is served disabled (the banner says so) and only the APIs answer.
 # Every OZSIM_* variable of `ozsim serve` works (README, "Running it"). The runtime
 # dependencies are the pinned ones of requirements.lock; nothing is fetched at run time.
+
+# the map library of the web pages (Leaflet, pinned in web/package-lock.json), built by the
+# same Makefile step as `make run` and `make test`
+FROM node:20-slim AS assets
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY web ./web
+RUN mkdir -p simulator/web/static && make assets
+
+# the wheel, assets included (package data)
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY simulator ./simulator
+COPY --from=assets /src/simulator/web/static/vendor ./simulator/web/static/vendor
 COPY scenarios ./scenarios
 COPY contracts ./contracts
 RUN pip wheel --no-cache-dir --disable-pip-version-check --no-deps --wheel-dir /wheels .

@@ -22,9 +22,9 @@ sys.path[:] = [ROOT] + [p for p in sys.path
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import random
-import statistics
-import time
+import random  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
 
 
 

@@ -1,7 +1,7 @@
 """A small typed client of the OZmap API v2 that speaks only HTTP (``requests``).
 
 It behaves like the official SDK ``@ozmap/ozmap-sdk`` 1.1.8 where integrators depend on it
-(reference ``ozmap-api.md`` §1–§4):
+(docs/api-conventions.md):
 
 * the API key travels raw in ``Authorization``; ``login()`` accepts ``{login, password}`` or
   ``{apiKey}`` and, when credentials are configured, a 401 triggers one login and one replay;
@@ -110,7 +110,7 @@ RETRIES = {"RESET": 1, "TIMEOUT": 2, "NO_ANSWER": 1}   # blind retries of an ide
 # ---- typed shapes of the answers -------------------------------------------------------------
 @dataclass(frozen=True)
 class Page:
-    """One page of a list answer (§3.7)."""
+    """One page of a list answer (the list envelope)."""
 
     total: int
     count: int
@@ -608,25 +608,16 @@ class ControlPlane:
     client: OZmapClient
 
     def available(self) -> bool:
-        """True when the target is the simulator with its control plane on. A target that
-        cannot be reached raises ``OZmapConnectionError``: it is neither."""
-        if self.client.api_key:
-            try:
-                self.client.call("GET", "/__ozsim/clock")
-                return True
-            except OZmapConnectionError:
-                raise
-            except OZmapError:
-                pass
+        """True when the target is the simulator with its control plane on (whether or not
+        it wants an admin token). A target that cannot be reached raises
+        ``OZmapConnectionError``: it is neither."""
         try:
-            index = self.client.request("GET", self.client.base_url + "/", relogin=False)
-            body = index.json()
+            self.client.request("GET", "/__ozsim/tenants", relogin=False)
+            return True
         except OZmapConnectionError:
             raise
-        except (OZmapError, ValueError):
-            return False
-        return isinstance(body, dict) and body.get("name") == "ozmap-simulator" \
-            and body.get("control", "/__ozsim") is not None
+        except OZmapError as exc:
+            return exc.code in ("ADMIN_TOKEN_REQUIRED", "INVALID_ADMIN_TOKEN")
 
     # -- tenants (the admin token, when the server has one, goes with every call) ----------
     def create_tenant(self, network: str = "empty", seed: int = 0,

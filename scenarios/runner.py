@@ -180,7 +180,7 @@ class InProcessTarget:
 
     def open(self, scenario: Scenario) -> Session:
         from ..app import Simulator, create_app
-        from .wsgi import IN_PROCESS_URL, wsgi_session
+        from ..wire.local import IN_PROCESS_URL, wsgi_session
         simulator = Simulator(network=scenario.size, seed=scenario.seed)
         app = create_app(simulator)
         captured = _ServerErrors()

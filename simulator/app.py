@@ -16,8 +16,7 @@ from .core.tenants import Tenants
 from .core.world import ALL_ACCESS, Access
 from .ftth.domain import DEMO_API_KEY, DEMO_LOGIN, FtthWorld
 from .traffic import Api, Traffic
-from .wire.credentials import api_key
-from .wire.encoding import respond
+from .wire.encoding import api_key, respond
 
 MAX_BODY = 10 * 1024 * 1024
 
@@ -127,10 +126,13 @@ class Simulator:
                           "body") from None
         self.tenants.replace(tenant, world)
 
-    def identify(self, headers) -> tuple[str, str] | None:
-        """(API key, tenant) of a request to ``/api/v2``, when its key is registered."""
-        key = api_key(headers)
-        tenant = self.tenants.tenant_of(key) if key else None
+    def identify(self) -> tuple[str, str] | None:
+        """(API key, tenant) of the request being served, when it carries a registered key."""
+        try:
+            key = api_key()
+        except Unauthorized:
+            return None
+        tenant = self.tenants.tenant_of(key)
         return (key, tenant) if tenant else None
 
     def build_world(self, tenant: str):
@@ -157,13 +159,15 @@ class Simulator:
     def login(self, body: dict) -> str:
         """The API key of the tenant whose API user has this login and password (or the key
         given as ``apiKey``). Only worlds that exist are searched: a login never builds a
-        tenant's network (a tenant whose world is not built yet has no user but the one of
-        its recipe, whose credentials are the default tenant's)."""
+        tenant's network but the default tenant's, which ``ozsim serve`` builds at start
+        anyway (a tenant whose world is not built yet has no user but the one of its recipe,
+        whose credentials are the default tenant's)."""
         api_key = body.get("apiKey")
         if isinstance(api_key, str) and self.tenants.tenant_of(api_key):
             return api_key
         login, password = body.get("login"), body.get("password")
         if isinstance(login, str) and isinstance(password, str):
+            self.tenants.world("default")
             worlds = self.tenants.built()
             for key, tenant in self.tenants.keys().items():
                 user = worlds[tenant].user if tenant in worlds else None
@@ -189,16 +193,18 @@ def create_app(simulator: Simulator | None = None, *, admin_token: str | None = 
     from .control.api import CONTRACT as CONTROL, bp as control_bp
     from .ozmap.api import CONTRACT, bp as ozmap_bp
     from .web.docs import bp as docs_bp
+    from .web.pages import bp as web_bp
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
     sim = app.extensions["ozsim"] = simulator or Simulator(**options)
     guard(app, admin_token, control_disabled)
-    traffic.install(app, sim.traffic, [Api("/api/v2", CONTRACT, lambda r: sim.identify(r.headers))],
+    traffic.install(app, sim.traffic, [Api("/api/v2", CONTRACT, sim.identify)],
                     header_faults=control_disabled is None)
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(docs_bp)
+    app.register_blueprint(web_bp)
     # compile the contracts' validators now: lazily, the first requests would each compile
     # them at once, and a burst of them would wait
     CONTRACT.router  # noqa: B018 - a cached property, built here
@@ -214,15 +220,9 @@ def create_app(simulator: Simulator | None = None, *, admin_token: str | None = 
                  400: "INVALID_REQUEST"}
         message = {404: f"no route {request.method} {request.path}",
                    405: f"{request.method} is not allowed on {request.path}",
-                   413: f"the request body exceeds {request.max_content_length} bytes"}.get(exc.code, exc.description)
+                   413: f"the request body exceeds {request.max_content_length} bytes"
+                   }.get(exc.code, exc.description)
         return _error_response(exc.code or 500, message, codes.get(exc.code, "HTTP_ERROR"))
-
-    @app.get("/")
-    def index():
-        sim = app.extensions["ozsim"]
-        return {"name": "ozmap-simulator", "api": "/api/v2", "contract": "/api/v2/openapi.yaml",
-                "docs": "/docs", "network": sim.network, "seed": sim.seed,
-                "control": None if control_disabled else "/__ozsim"}
 
     return app
 

@@ -9,7 +9,7 @@ import sys
 from . import generator
 from .app import SERVE_LIMITS, Simulator, create_app, options_from_env
 from .drift.cli import register as register_contract
-from .scenarios.cli import register as register_scenarios
+from .scenarios.cli import add_command, register as register_scenarios
 
 
 def _serve(args) -> int:
@@ -25,7 +25,10 @@ def _serve(args) -> int:
     port = int(raw_port)
     host = args.host or os.environ.get("OZSIM_HOST", "127.0.0.1")
     admin_token = args.admin_token or os.environ.get("OZSIM_ADMIN_TOKEN") or None
-    from .server import listen_address, run
+    try:
+        from .server import listen_address, run
+    except RuntimeError as exc:                 # an unsupported granian (server._guard)
+        raise SystemExit(f"ozsim serve: {exc}") from None
     address = listen_address(host, port)        # a busy port fails before the network is built
     disabled = control_disabled(address, admin_token)
     simulator = Simulator(**options, strict=not args.lenient)
@@ -101,40 +104,140 @@ def _seed(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="ozsim", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+SIZES_HELP = """\
+network sizes:
+  empty  only the catalogue of types and the API user
+  demo   about 200 clients on 50 CTOs in Florianopolis
+  small  about 5 000 clients
+  mid    about 50 000 clients in 4 cities
+  large  about 500 000 clients in 14 cities
+  top    about 1 100 000 clients in 18 cities"""
 
-    serve = sub.add_parser("serve", help="run the simulator's HTTP server")
-    serve.add_argument("--host", help="bind address (OZSIM_HOST, default 127.0.0.1)")
+HELP = {
+    "ozsim": ("""\
+ozmap-simulator: an offline, stateful stand-in for the OZmap API v2, the FTTH network
+inventory used by Brazilian ISPs. Serve a generated provider network over HTTP, build and
+save networks, replay integration scenarios against the simulator or a real OZmap, and check
+the contracts against either.""",
+              """\
+examples:
+  ozsim serve                                  # the demo network on http://127.0.0.1:9994
+  ozsim serve --network mid --port 9000        # a 50 000-client network on port 9000
+  ozsim seed --size mid --out mid.snapshot     # build a network once and save it
+  ozsim serve --state mid.snapshot             # serve the saved network
+  ozsim scenario run                           # replay the scenario library in-process
+  ozsim contract check --target http://127.0.0.1:9994 --api-key KEY --readonly
+
+"ozsim COMMAND --help" shows the options of a command.
+
+exit status:
+  0  success
+  1  the command failed (it says why)
+  2  invalid command line"""),
+    "serve": ("""\
+Run the simulator's HTTP server until it is interrupted (Ctrl-C or SIGTERM). The default
+tenant's network is built, or loaded with --state, before the first request is accepted;
+then a banner prints the API key and example requests.
+
+Served:
+  /api/v2/...              the OZmap API
+  /api/v2/openapi.yaml     its OpenAPI contract
+  /docs                    browsable API documentation
+  /__ozsim/...             the control plane: tenants, reset, seed, snapshots, clock, jobs,
+                           invariants, request journal, faults, rate limits
+                           (contract: /__ozsim/openapi.yaml)
+
+The control plane is open on loopback. Listening on any other address, it needs an admin
+token (--admin-token), sent as the X-Ozsim-Admin header; without one it is served disabled
+and the banner says so. Tenants are capped in number and network size.
+
+Every option can also come from the environment variable named in its help.""",
+              SIZES_HELP + """
+
+examples:
+  ozsim serve
+  ozsim serve --network mid --seed 7 --port 9000
+  ozsim serve --host 0.0.0.0 --api-key my-ci-key --admin-token "$OZSIM_ADMIN_TOKEN"
+  ozsim serve --state mid.snapshot             # written by: ozsim seed --size mid --out mid.snapshot
+  OZSIM_NETWORK=small ozsim serve
+
+exit status:
+  0  stopped by Ctrl-C or SIGTERM
+  1  an unusable setting, a busy port or an unsupported granian version
+     (one line says which)
+  2  invalid command line"""),
+    "seed": ("""\
+Build a network and print what it holds (documents per collection), how long the build took
+and the peak memory; optionally write it to a snapshot that "ozsim serve --state FILE"
+serves. The same size and seed always give the same network, ids included.""",
+             SIZES_HELP + """
+
+examples:
+  ozsim seed                                   # the demo network, counted
+  ozsim seed --size mid --seed 7
+  ozsim seed --size large --out large.snapshot
+
+exit status:
+  0  built (and saved)
+  1  the build or the snapshot failed
+  2  invalid command line"""),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``ozsim`` argument parser and its commands."""
+    description, epilog = HELP["ozsim"]
+    top = argparse.ArgumentParser(prog="ozsim", description=description, epilog=epilog,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="command", required=True, title="commands",
+                             metavar="COMMAND")
+
+    serve = add_command(sub, "serve", "run the simulator's HTTP server", HELP)
+    serve.add_argument("--host", metavar="ADDRESS",
+                       help="address to listen on (OZSIM_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (OZSIM_PORT, default 9994)")
-    serve.add_argument("--seed", type=int, help="RNG seed of the network (OZSIM_SEED, default 0)")
-    serve.add_argument("--network", help="network size to build (OZSIM_NETWORK, default demo)")
-    serve.add_argument("--api-key", help="API key of the default tenant (OZSIM_API_KEY)")
-    serve.add_argument("--state", help="load the default tenant's world from a snapshot file")
-    serve.add_argument("--threads", type=int, default=8,
+    serve.add_argument("--seed", type=int, metavar="N",
+                       help="seed of the generated network (OZSIM_SEED, default 0)")
+    serve.add_argument("--network", metavar="SIZE",
+                       help="network to build, see below (OZSIM_NETWORK, default demo)")
+    serve.add_argument("--api-key", metavar="KEY",
+                       help="API key of the default tenant (OZSIM_API_KEY, default: the demo key)")
+    serve.add_argument("--state", metavar="FILE",
+                       help="serve the network saved in FILE by 'ozsim seed --out' instead of "
+                            "building one (OZSIM_STATE)")
+    serve.add_argument("--threads", type=int, default=8, metavar="N",
                        help="Python threads that run requests (default 8)")
     serve.add_argument("--lenient", action="store_true",
-                       help="drop unknown request fields instead of refusing them")
-    serve.add_argument("--admin-token", help="require this token in X-Ozsim-Admin on every "
-                       "control route (OZSIM_ADMIN_TOKEN); without one, listening beyond "
-                       "loopback disables the control plane")
-    serve.add_argument("--max-tenants", type=int, help="most tenants at once (OZSIM_MAX_TENANTS, "
-                       f"default {SERVE_LIMITS['max_tenants']})")
-    serve.add_argument("--max-network", help="largest network a created or seeded tenant may "
-                       f"have (OZSIM_MAX_NETWORK, default {SERVE_LIMITS['max_network']})")
+                       help="drop unknown request fields instead of refusing them with 400")
+    serve.add_argument("--admin-token", metavar="TOKEN",
+                       help="require TOKEN in the X-Ozsim-Admin header on every control-plane "
+                            "request (OZSIM_ADMIN_TOKEN); without one, listening on any address "
+                            "but loopback serves the control plane disabled")
+    serve.add_argument("--max-tenants", type=int, metavar="N",
+                       help="most tenants at once (OZSIM_MAX_TENANTS, default "
+                            f"{SERVE_LIMITS['max_tenants']})")
+    serve.add_argument("--max-network", metavar="SIZE",
+                       help="largest network a created or seeded tenant may have "
+                            f"(OZSIM_MAX_NETWORK, default {SERVE_LIMITS['max_network']})")
     serve.set_defaults(func=_serve)
-    register_scenarios(sub)
-    register_contract(sub)
 
-    seed = sub.add_parser("seed", help="build a network, report it, optionally snapshot it")
-    seed.add_argument("--size", default="demo", choices=generator.SIZES, help="network size (default demo)")
-    seed.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
-    seed.add_argument("--out", help="write a snapshot that `ozsim serve --state FILE` loads")
-    seed.add_argument("--api-key", help="API key stored with the world's API user")
+    seed = add_command(sub, "seed", "build a network, report it, optionally save a snapshot",
+                       HELP)
+    seed.add_argument("--size", default="demo", choices=generator.SIZES, metavar="SIZE",
+                      help="network size, see below (default demo)")
+    seed.add_argument("--seed", type=int, default=0, metavar="N", help="seed (default 0)")
+    seed.add_argument("--out", metavar="FILE",
+                      help="write a snapshot to FILE (serve it with: ozsim serve --state FILE)")
+    seed.add_argument("--api-key", metavar="KEY", help="API key stored with the world's API user")
     seed.set_defaults(func=_seed)
 
-    args = parser.parse_args(argv)
+    register_scenarios(sub)
+    register_contract(sub)
+    return top
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
     return args.func(args)
 
 

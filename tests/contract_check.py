@@ -6,42 +6,46 @@
   with ``operation.response_problems(status, body)``; an error body (status >= 400) must be
   ``{message, code, field?}`` whether or not the contract knows the route.
 * ``ContractCheck(app)`` — WSGI middleware that records the problems of every response to an
-  ``/api/v2`` or ``/__ozsim`` path in ``VIOLATIONS`` (``/docs`` is not in a contract). Answers
-  an injected fault put in place of the simulator's (they carry ``X-Ozsim-Fault``) are not the
-  API's own and are not checked. The app served by ``live_server``, the session ``app``
-  fixture and the scenarios' in-process targets go through it; ``tests/conftest.py`` fails the
-  test during which a violation was recorded.
+  ``/api/v2`` path (``contracts/ozmap.yaml``), a ``/map`` path (``contracts/web.yaml``) or a
+  ``/__ozsim`` path (``contracts/control.yaml``) in ``VIOLATIONS`` (``/docs`` is not in a
+  contract). Answers an injected fault put in place of the simulator's (they carry
+  ``X-Ozsim-Fault``) are not the API's own and are not checked. The app served by
+  ``live_server``, the session ``app`` fixture and the scenarios' in-process targets go
+  through it; ``tests/conftest.py`` fails the test during which a violation was recorded.
 * ``checking_session()`` — the same check on the client side, as a ``requests`` response hook,
   for servers the suite cannot wrap (an ``ozsim serve`` subprocess).
 """
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from urllib.parse import unquote, urlsplit
 
 API = "/api/v2/"
-CONTROL = "/__ozsim/"
-CHECKED = (API, CONTROL)
+MAP = "/map/"             # the web pages' data routes (contracts/web.yaml)
+CONTROL = "/__ozsim/"     # the control plane (contracts/control.yaml)
+CHECKED = (API, MAP, CONTROL)
 ERROR_KEYS = {"message", "code", "field"}
 FAULT = "x-ozsim-fault"
 
 
-def contract_of(path: str):
-    """The contract a path belongs to (None: none)."""
-    if path.startswith(API):
-        from ozsim.ozmap.api import CONTRACT
-        return CONTRACT
-    if path.startswith(CONTROL):
+def contract_for(path: str):
+    """The contract a path is checked against: OZmap's for /api/v2, the web one for /map, the
+    control plane's for /__ozsim."""
+    if path.startswith(MAP):
+        from ozsim.web.pages import CONTRACT
+    elif path.startswith(CONTROL):
         from ozsim.control.api import CONTRACT
-        return CONTRACT
-    return None
+    else:
+        from ozsim.ozmap.api import CONTRACT
+    return CONTRACT
 
 
 def problems(method: str, path: str, status: int, body, *, json_body: bool = True) -> list[str]:
     """Problems of one response. ``body`` is the parsed JSON body (None when empty or not JSON);
     ``json_body`` says whether the response declared a JSON content type."""
-    operation, exists = contract_of(path).router.match(path, method)
+    operation, exists = contract_for(path).router.match(path, method)
     if status >= 400:
         if not isinstance(body, dict) or set(body) - ERROR_KEYS \
                 or not isinstance(body.get("message"), str) \
@@ -134,12 +138,12 @@ class ContractCheck:
                 close()
         raw = b"".join(chunks)
         status = int(captured["status"].split(" ", 1)[0])
-        content_type = next((v for k, v in captured["headers"] if k.lower() == "content-type"), None)
-        injected = any(k.lower() == FAULT for k, _ in captured["headers"])
+        header = {k.lower(): v for k, v in captured["headers"]}
         try:
+            body = gzip.decompress(raw) if header.get("content-encoding") == "gzip" else raw
             self.violations.check(environ.get("REQUEST_METHOD", "GET"), raw_path,
-                                  environ.get("QUERY_STRING", ""), status, raw, content_type,
-                                  injected)
+                                  environ.get("QUERY_STRING", ""), status, body,
+                                  header.get("content-type"), FAULT in header)
         except Exception as error:                      # noqa: BLE001 - a checker bug is a finding too
             self.violations.add(environ.get("REQUEST_METHOD", "GET"), raw_path, status,
                                 [f"the contract check itself failed: {error!r}"])

@@ -75,8 +75,7 @@ def feasibility(api: OZmapClient, lat: float, lng: float, radius: float | None =
                 break
         if inside is None:
             options += [_option(b) for b in condo.get("buildings") or [] if b.get("viable", True)]
-    key = (lambda o: o.drop_length if o.drop_length is not None else (o.distance or 0.0))
-    options.sort(key=key)
+    options.sort(key=lambda o: o.drop_length if o.drop_length is not None else (o.distance or 0.0))
     return Feasibility(lat=lat, lng=lng, viable=bool(options), mode=mode, options=options,
                        best=options[0] if options else None, not_viable=not_viable,
                        condominium=inside)

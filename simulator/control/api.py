@@ -15,8 +15,7 @@ from flask import Blueprint, Response, current_app, g, request, send_file
 from ..core.clock import parse_iso
 from ..core.errors import Invalid, Unauthorized
 from ..wire.contract import Contract
-from ..wire.credentials import api_key
-from ..wire.encoding import json_body, no_content, respond
+from ..wire.encoding import api_key, json_body, no_content, respond
 
 bp = Blueprint("control", __name__, url_prefix="/__ozsim")
 
@@ -44,8 +43,8 @@ def validate():
 
 def _caller() -> tuple[str, str]:
     """(API key, tenant) of the request."""
-    key = api_key(request.headers)
-    tenant = _sim().tenants.tenant_of(key) if key else None
+    key = api_key()
+    tenant = _sim().tenants.tenant_of(key)
     if tenant is None:
         raise Unauthorized("missing or invalid API key: send the tenant's key in Authorization",
                            "INVALID_API_KEY")
@@ -108,7 +107,7 @@ def set_clock():
     world = _sim().tenants.world(_tenant())
     body = g.body
     if "advance" in body:
-        world.clock.advance(body["advance"])
+        world.jobs.advance(body["advance"])        # the jobs that fall due run on the way
     elif "freeze" in body:
         try:
             world.clock.freeze(None if body["freeze"] is True else parse_iso(body["freeze"]))
@@ -219,3 +218,16 @@ def set_rate_limit():
     key, tenant = _caller()
     return respond(_sim().traffic.set_rate_limit(tenant, key, g.body.get("requests"),
                                                  g.body.get("per")))
+
+
+# ---- jobs ----------------------------------------------------------------------------------
+@bp.get("/jobs")
+def jobs():
+    """The tenant's jobs: schedule, counts and log of every run."""
+    return respond({"jobs": _sim().tenants.world(_tenant()).jobs.describe()})
+
+
+@bp.post("/jobs/<name>/run")
+def run_job(name):
+    """Run one job now; its schedule is unchanged."""
+    return respond(_sim().tenants.world(_tenant()).jobs.run(name))

@@ -38,11 +38,12 @@ class Clock:
             self._last = moment
             return moment
 
-    def read(self) -> dt.datetime:
-        """The current instant, without taking it: unlike ``now``, reading does not move a
-        frozen clock on (for observers such as the request journal and rate limits)."""
+    def instant(self) -> dt.datetime:
+        """The current instant, without taking a stamp (``now`` moves a frozen clock on by a
+        millisecond when asked twice, so that stamps stay unique)."""
         with self._lock:
-            return self._frozen or dt.datetime.now(UTC)
+            moment = self._frozen or dt.datetime.now(UTC)
+            return max(moment, self._last) if self._last is not None else moment
 
     def now_iso(self) -> str:
         return iso(self.now())

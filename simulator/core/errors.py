@@ -2,7 +2,8 @@
 
 The domain core raises these; each HTTP API renders them in its own envelope through one
 error handler. ``code`` is an upper-snake machine code naming the rule that fired;
-``status`` is the HTTP status the OZmap API uses for that family of error (reference §8 f).
+``status`` is the HTTP status of that family of error (docs/decisions.md, "Status of each
+error family").
 """
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ _SHARED_EMPTY = {(shared_empty.__module__, "shared_empty"),
 
 
 class _BuiltinsOnly(pickle.Unpickler):
-    def find_class(self, module, name):  # noqa: D401 - pickle hook
+    def find_class(self, module, name):
         if (module, name) in _SHARED_EMPTY:
             return shared_empty
         raise SnapshotError(f"a snapshot may only hold plain data; refusing {module}.{name}")

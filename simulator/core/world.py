@@ -21,6 +21,7 @@ from . import geo
 from .clock import Clock
 from .errors import Forbidden, Invalid, MethodNotAllowed, NotFound, RuleViolation
 from .ids import object_id
+from .jobs import Jobs
 from .query import MISSING, Filter, get_path, parse_filter, sort_docs
 from .resource import Resource, View
 from .store import compact, hold, release
@@ -69,6 +70,36 @@ class Observer:
         raise NotImplementedError
 
 
+class Derived(Observer):
+    """A write observer holding something derived from the documents of its ``routes``:
+    built from the whole world on first use (``ready``), then kept in step with every write
+    (``drop`` then ``add`` of the document written). Until it is first used, writes cost it
+    nothing — a world built in bulk and never asked pays nothing."""
+
+    def __init__(self):
+        self.built = False
+
+    def note(self, route: str, doc: dict, add: bool) -> None:
+        if self.built:
+            self.drop(route, doc["id"])
+            if add:
+                self.add(route, doc)
+
+    def ready(self, world):
+        if not self.built:
+            for route in self.routes:
+                for doc in world.docs[route].values():
+                    self.add(route, doc)
+            self.built = True
+        return self
+
+    def add(self, route: str, doc: dict) -> None:
+        raise NotImplementedError
+
+    def drop(self, route: str, doc_id: str) -> None:
+        raise NotImplementedError
+
+
 def locked(operation):
     """Run a domain operation ``operation(world, ...)`` under that world's lock."""
     @functools.wraps(operation)
@@ -90,6 +121,7 @@ class World:
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
         self.clock = clock or Clock()
+        self.jobs = Jobs(self.clock)      # what runs on this world's clock (integrations)
         self.settings = {**domain.settings, **(settings or {})}
         self.docs: dict[str, dict[str, dict]] = {route: {} for route in self.resources}
         self.tombstones: dict[str, dict[str, dict]] = {route: {} for route in self.resources}

@@ -23,8 +23,22 @@ from . import Verdict
 def check(target: str, api_key: str | None, contract: str = "ozmap.yaml", readonly: bool = False,
           examples: int = 3, timeout: float = 30.0, only: str | None = None) -> list[Verdict]:
     """The verdict of every operation of ``contract`` (those whose label contains ``only``)."""
-    import requests
     import schemathesis
+
+    headers = {"Authorization": api_key} if api_key else {}
+    verdicts = []
+    for result in schemathesis.openapi.from_dict(Contract(contract).document).get_all_operations():
+        operation = result.ok()
+        if (readonly and operation.method.upper() != "GET") or (only and only not in
+                                                                 operation.label):
+            continue
+        verdicts.append(_exercise(operation, target, headers, examples, timeout))
+    return verdicts
+
+
+def _exercise(operation, target: str, headers: dict, examples: int, timeout: float) -> Verdict:
+    """``examples`` generated requests of one operation, each answer held to the contract."""
+    import requests
     from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis.checks import (content_type_conformance, not_a_server_error,
                                      response_schema_conformance, status_code_conformance)
@@ -32,39 +46,30 @@ def check(target: str, api_key: str | None, contract: str = "ozmap.yaml", readon
 
     checks = [not_a_server_error, status_code_conformance, content_type_conformance,
               response_schema_conformance]
-    headers = {"Authorization": api_key} if api_key else {}
-    schema = schemathesis.openapi.from_dict(Contract(contract).document)
-    verdicts = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        if (readonly and operation.method.upper() != "GET") or (only and only not in
-                                                                 operation.label):
-            continue
-        statuses: list[int] = []
-        problems: dict[str, None] = {}          # ordered, without repeats
-        session = requests.Session()
+    statuses: list[int] = []
+    problems: dict[str, None] = {}              # ordered, without repeats
+    session = requests.Session()
 
-        @given(case=operation.as_strategy())
-        @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-        def exercise(case):
-            try:
-                response = case.call(base_url=target, session=session, headers=headers,
-                                     timeout=timeout)
-            except requests.RequestException as exc:
-                problems[f"no answer: {exc.__class__.__name__}: {exc}"] = None
-                return
-            statuses.append(response.status_code)
-            try:
-                case.validate_response(response, checks=checks)
-            except FailureGroup as group:
-                for failure in group.exceptions:
-                    problems[_describe(response.status_code, failure)] = None
+    @given(case=operation.as_strategy())
+    @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    def exercise(case):
+        try:
+            response = case.call(base_url=target, session=session, headers=headers,
+                                 timeout=timeout)
+        except requests.RequestException as exc:
+            problems[f"no answer: {exc.__class__.__name__}: {exc}"] = None
+            return
+        statuses.append(response.status_code)
+        try:
+            case.validate_response(response, checks=checks)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                problems[_describe(response.status_code, failure)] = None
 
+    with session:
         exercise()
-        session.close()
-        verdicts.append(_verdict(operation, statuses, list(problems)))
-    return verdicts
+    return _verdict(operation, statuses, list(problems))
 
 
 def _describe(status: int, failure) -> str:

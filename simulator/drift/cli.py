@@ -1,14 +1,6 @@
-"""``ozsim contract check|diff`` — registered on the ``ozsim`` parser by ``register(sub)``.
-
-    ozsim contract check --target http://127.0.0.1:9994 --api-key KEY
-    ozsim contract check --target https://sandbox.ozmap.com.br:9994 --api-key "$OZMAP_KEY" \\
-        --readonly --junit reports/contract.xml
-    ozsim contract diff recorded.har
-    ozsim contract diff traffic.jsonl --network demo --seed 1
-
-Exit status: 0 when everything conforms (check) or agrees (diff), 1 when something does
-not, 2 when the input cannot be used (unknown contract, unreadable recording, no schemathesis).
-"""
+"""``ozsim contract check|diff``: the contracts against a server, recorded traffic against the
+simulator. ``register(sub)`` adds the command to the ``ozsim`` parser; the texts of its help
+are ``HELP``."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +9,7 @@ import sys
 from typing import Any
 
 from ..generator import SIZES
+from ..scenarios.cli import add_command
 from . import write_junit
 
 
@@ -99,35 +92,94 @@ def _parsed(raw: bytes):
     return json_or_none(raw.decode("utf-8", errors="replace"))
 
 
+EXIT_STATUS = """\
+exit status:
+  0  everything conforms (check) or agrees (diff)
+  1  something does not (each one is listed)
+  2  unusable input: an unknown contract, an unreadable recording, schemathesis missing"""
+
+HELP = {
+    "contract": ("""\
+Detect drift between the OpenAPI contracts, this simulator and a real OZmap. "check" runs a
+contract's operations against any server; "diff" replays recorded real traffic against the
+simulator and says, for each exchange, whether the real answer, the contract or the
+simulator moved.""",
+                 """\
+examples:
+  ozsim contract check --target http://127.0.0.1:9994 --api-key KEY
+  ozsim contract check --target https://sandbox.ozmap.com.br:9994 --api-key KEY --readonly
+  ozsim contract diff recorded.har
+
+"ozsim contract check --help" and "ozsim contract diff --help" show their options.
+
+""" + EXIT_STATUS),
+    "check": ("""\
+Run the operations of a contract (default: the OZmap API's) against a server — this
+simulator or a real OZmap — with requests generated from the contract's schemas (the same
+requests on every run), and hold every answer to the contract: no server error, a documented
+status and content type, a body that validates. One line per operation:
+  conforms   every answer kept the contract
+  differs    some did not: the status, the check and the field
+  missing    the server has no such route (405/501, or 404 to a path without parameters)
+With --readonly only GET requests are sent, which is safe against production. Needs the
+"contract" extra: pip install "ozmap-simulator[contract]".""",
+              """\
+examples:
+  ozsim contract check --target http://127.0.0.1:9994 --api-key KEY
+  ozsim contract check --target https://sandbox.ozmap.com.br:9994 --api-key KEY --readonly
+  ozsim contract check --target http://127.0.0.1:9994 --api-key KEY --junit reports/contract.xml
+  ozsim contract check --target http://127.0.0.1:9994 --contract control.yaml -k tenants
+
+""" + EXIT_STATUS),
+    "diff": ("""\
+Replay recorded real traffic — a HAR file, or JSON lines of {"request": ..., "response":
+...} — against the simulator (a fresh one in this process, or --target), in order, with ids
+the real server minted mapped to the simulator's. For each exchange under /api/v2:
+  agree              both answers keep the contract, same status and shape
+  real-vs-contract   the real answer breaks the contract: OZmap moved, or the contract is stale
+  sim-vs-contract    the simulator's answer breaks it: the simulator drifted
+  both-vs-contract   neither keeps it: the contract moved
+  real-vs-sim        both keep it but differ (status, fields or types)""",
+             """\
+examples:
+  ozsim contract diff recorded.har
+  ozsim contract diff traffic.jsonl --network demo --seed 1 --junit reports/diff.xml
+  ozsim contract diff traffic.jsonl --target http://127.0.0.1:9994 --api-key KEY
+
+""" + EXIT_STATUS),
+}
+
+
 def register(sub: Any) -> None:
     """Add the ``contract`` command to an ``argparse`` sub-parsers object."""
-    contract = sub.add_parser("contract", help="check the contracts against a server, or "
-                                               "recorded traffic against the simulator",
-                              description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    actions = contract.add_subparsers(dest="contract_command", required=True)
+    contract = add_command(sub, "contract", "check the contracts against a server, or recorded "
+                           "traffic against the simulator", HELP)
+    actions = contract.add_subparsers(dest="contract_command", required=True, title="commands",
+                                      metavar="COMMAND")
 
-    check = actions.add_parser("check", help="run a contract's operations against a server "
-                                             "(schemathesis): conforms, differs or missing")
-    check.add_argument("--target", required=True, help="base URL (this simulator or an OZmap)")
-    check.add_argument("--api-key", help="the key sent in Authorization (OZMAP_API_KEY)")
+    check = add_command(actions, "check", "run a contract's operations against a server", HELP)
+    check.add_argument("--target", required=True, metavar="URL",
+                       help="base URL of the server (this simulator or an OZmap)")
+    check.add_argument("--api-key", metavar="KEY",
+                       help="the key sent in Authorization (OZMAP_API_KEY)")
     check.add_argument("--readonly", action="store_true",
                        help="send only GET requests (safe against production)")
-    check.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
-    check.add_argument("--contract", default="ozmap.yaml",
-                       help="the contract to check (default ozmap.yaml)")
-    check.add_argument("--examples", type=int, default=3,
+    check.add_argument("--junit", metavar="FILE", help="write a JUnit XML report to FILE")
+    check.add_argument("--contract", default="ozmap.yaml", metavar="NAME",
+                       help="the contract to check (default ozmap.yaml; also control.yaml)")
+    check.add_argument("--examples", type=int, default=3, metavar="N",
                        help="generated requests per operation (default 3)")
     check.add_argument("-k", metavar="TEXT", help="only operations whose label contains TEXT")
     check.set_defaults(func=_check)
 
-    diff = actions.add_parser("diff", help="replay recorded traffic (HAR or JSON lines) "
-                                           "against the simulator and compare")
+    diff = add_command(actions, "diff", "replay recorded traffic against the simulator and "
+                       "compare", HELP)
     diff.add_argument("file", help="a HAR file, or JSON lines of {request, response}")
-    diff.add_argument("--target", help="a running simulator (default: a fresh one in-process)")
-    diff.add_argument("--api-key", help="the key for --target (OZMAP_API_KEY)")
-    diff.add_argument("--network", default="empty", choices=SIZES,
+    diff.add_argument("--target", metavar="URL",
+                      help="a running simulator (default: a fresh one in this process)")
+    diff.add_argument("--api-key", metavar="KEY", help="the key for --target (OZMAP_API_KEY)")
+    diff.add_argument("--network", default="empty", choices=SIZES, metavar="SIZE",
                       help="the in-process simulator's network (default empty)")
-    diff.add_argument("--seed", type=int, default=0, help="its seed (default 0)")
-    diff.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    diff.add_argument("--seed", type=int, default=0, metavar="N", help="its seed (default 0)")
+    diff.add_argument("--junit", metavar="FILE", help="write a JUnit XML report to FILE")
     diff.set_defaults(func=_diff)

@@ -182,5 +182,4 @@ DEFAULT_SETTINGS = {
     "defaultPonPotency": 0.0,        # PON launch power when neither PON nor project says (dBm)
     "connectorLoss": 0.5,            # a connectorised splitter output (dB)
     "dropConnectorLoss": 0.5,        # field connector at the end of a drop (dB)
-    "readWorseTolerance": 2.0,       # read power this much below calculated is suspect (dB)
 }

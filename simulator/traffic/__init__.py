@@ -2,7 +2,7 @@
 tenant's rate limit, its fault rules, and its request journal.
 
 The app registers each API it serves as an ``Api`` — a path prefix, its contract, and how to
-tell the calling key and tenant from a request — and ``install`` puts two app-level hooks in
+tell the calling key and tenant of the request being served — and ``install`` puts two app-level hooks in
 front of every blueprint: ``before_request`` (rate limit, then a fault from the
 ``X-Ozsim-Fault`` header or the tenant's rules: wait, answer instead, or let the request run
 and fail it afterwards) and ``after_request`` (commit-then-fail, then the journal entry).
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import orjson
-from flask import Flask, Request, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 
 from ..core.clock import iso
 from ..core.errors import DomainError, TooManyRequests
@@ -41,7 +41,7 @@ class Api:
     """A simulated API the traffic hooks apply to."""
     prefix: str                                           # e.g. "/api/v2"
     contract: Contract
-    caller: Callable[[Request], tuple[str, str] | None]   # (API key, tenant) of a request
+    caller: Callable[[], tuple[str, str] | None]   # (API key, tenant) of the request served
 
 
 class Lane:
@@ -74,7 +74,7 @@ class Traffic:
             self._lanes.pop(tenant, None)
 
     def now(self, tenant: str):
-        return self.world_of(tenant).clock.read()
+        return self.world_of(tenant).clock.instant()
 
     def set_rate_limit(self, tenant: str, key: str, requests: int | None = None,
                        per: float | None = None) -> dict:
@@ -120,7 +120,7 @@ def install(app: Flask, traffic: Traffic, apis: list[Api], header_faults: bool =
     @app.before_request
     def admit():
         api = next((a for a in apis if request.path.startswith(a.prefix + "/")), None)
-        caller = api.caller(request) if api else None
+        caller = api.caller() if api else None
         if caller is None:
             return None
         key, tenant = caller

@@ -15,8 +15,8 @@ depends on the server:
 
 Either way the client gets no answer: Python's ``requests`` raises ``ConnectionError``
 ("Connection aborted."), Node's ``http`` (the official SDK's axios) ``ECONNRESET``. In-process
-transports, which have no connection at all, find ``environ["ozsim.reset"]`` set and raise
-their own connection error (``ozsim.scenarios.wsgi``).
+transports, which have no connection at all, find ``environ[RESET]`` set and raise their own
+connection error (``ozsim.wire.local``).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import socket
 
 from flask import Response
 
-ENVIRON_FLAG = "ozsim.reset"
+from ..wire.local import RESET
 
 
 class _SockaddrUnspec(ctypes.Structure):
@@ -87,7 +87,7 @@ class ConnectionReset(Response):
         self.headers["X-Ozsim-Fault"] = label
 
     def __call__(self, environ, start_response):
-        environ[ENVIRON_FLAG] = True
+        environ[RESET] = True
         headers = [(k, v) for k, v in self.headers.items() if k.lower() != "content-length"]
         sock = connection_socket(environ)
         if sock is not None:

@@ -91,7 +91,8 @@ def test_find_all_with_filter_in_query_keeps_it_on_every_page():
 
 
 def test_find_all_detects_a_next_url_that_only_advances_through_page():
-    """The SDK trap (§3.8): dropping `page` refetches page 1 forever — detected, not looped."""
+    """The SDK trap (docs/api-conventions.md, "Paging and nextUrl"): dropping `page` refetches
+    page 1 forever — detected, not looped."""
     adapter = ScriptedAdapter(paging_server("page-only"))
     api = client_for(adapter)
     with pytest.raises(OZmapError) as info:
@@ -304,3 +305,15 @@ def test_the_admin_token_goes_to_the_control_plane_only():
     api.get("boxes", "1")
     assert adapter.calls[0].headers.get("X-Ozsim-Admin") == "s3cret"
     assert "X-Ozsim-Admin" not in adapter.calls[1].headers
+
+
+@pytest.mark.parametrize("answer, available", [
+    ((200, {"tenants": []}), True),
+    ((401, {"message": "token", "code": "ADMIN_TOKEN_REQUIRED"}), True),
+    ((403, {"message": "off", "code": "CONTROL_PLANE_DISABLED"}), False),
+    ((404, {"message": "no route", "code": "NOT_FOUND"}), False),
+])
+def test_the_control_plane_is_available_when_it_answers(answer, available):
+    adapter = ScriptedAdapter([answer])
+    assert client_for(adapter).control.available() is available
+    assert adapter.calls[0].path == "/__ozsim/tenants"

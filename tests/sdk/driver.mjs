@@ -229,7 +229,7 @@ const scenarios = {
     };
   },
 
-  /** `findAll` crossing several pages (the nextUrl trap of §3.8). */
+  /** `findAll` crossing several pages (the nextUrl trap: docs/api-conventions.md). */
   async findAll(sdk) {
     const requests = recordRequests(sdk);
     const created = [];
@@ -451,7 +451,7 @@ const scenarios = {
     return { project: project.id, pendencyType: pendencyType.id, owner: owner.id, ...result };
   },
 
-  /** POP → OLT → slot → PON as the SDK allows; PON potency updated (§6.13's official flow). */
+  /** POP → OLT → slot → PON as the SDK allows; PON potency updated (OZmap's official flow). */
   async pons(sdk) {
     const project = await newProject(sdk);
     const popType = await typeByCode(sdk.popType, 'POP');

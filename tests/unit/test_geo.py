@@ -195,3 +195,20 @@ def test_grid_index_equals_brute_force(ops, queries, row_deg):
             assert key in {i for _, i in index.within(lng, lat, exact)}
         k = key % 5 + 1
         assert index.nearest(lng, lat, k=k) == brute(model, lng, lat, math.inf)[:k]
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=st.lists(st.tuples(st.integers(0, 40), coordinate()), max_size=60),
+       boxes=st.lists(st.tuples(coordinate(), coordinate()), min_size=1, max_size=6),
+       row_deg=st.sampled_from([0.002, 0.5, 10.0]))
+def test_grid_index_in_box_equals_brute_force(points, boxes, row_deg):
+    index, model = GridIndex(row_deg), {}
+    for key, (lng, lat) in points:
+        index.insert(key, lng, lat)
+        model[key] = (lng, lat)
+    for (w, s), (e, n) in boxes + [((lng, lat), (lng, lat)) for lng, lat in model.values()]:
+        inside = {k for k, (lng, lat) in model.items() if min(s, n) <= lat <= max(s, n)
+                  and (w <= lng <= e if w <= e else lng >= w or lng <= e)}
+        found = index.in_box(w, min(s, n), e, max(s, n))
+        assert len(found) == len(set(found)) and set(found) == inside
+    assert index.in_box(-10, 5, 10, -5) == []

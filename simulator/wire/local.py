@@ -1,8 +1,9 @@
-"""A ``requests`` transport adapter over a WSGI application.
+"""A ``requests`` transport adapter over a WSGI application: HTTP without a socket.
 
-Mounted on a ``requests.Session``, it hands every request to the Flask app in-process, so the
-typed client (and therefore every flow and scenario) runs the very same code against the
-in-process simulator as against a remote URL::
+Mounted on a ``requests.Session``, it hands every request to the Flask app in-process, so
+code that speaks HTTP — the typed client of the reference integration, every flow and
+scenario, and the integrations' jobs calling "this simulator itself" — runs the very same
+way against the in-process simulator as against a remote URL::
 
     session = wsgi_session(create_app(Simulator(network="demo")))
     client = OZmapClient(IN_PROCESS_URL, api_key, session=session)
@@ -18,9 +19,10 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ProtocolError
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from ..traffic.reset import ENVIRON_FLAG as RESET
-
 IN_PROCESS_URL = "http://ozsim.in-process"
+# set in the environ by a response that drops its connection (ozsim.traffic.reset): there is
+# no connection here, so the transport raises what a client would get over a socket
+RESET = "ozsim.reset"
 
 _HOP_BY_HOP = {"content-length", "content-type", "host", "connection", "transfer-encoding"}
 
