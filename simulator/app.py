@@ -11,9 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from . import generator
 from .core import snapshot
-from .core.errors import DomainError, Invalid, NotFound, RuleViolation, Unauthorized
+from .core.errors import DomainError, Forbidden, Invalid, NotFound, RuleViolation, Unauthorized
 from .core.tenants import Tenants
-from .core.world import ALL_ACCESS, Access
+from .core.world import Access
 from .ftth.domain import DEMO_API_KEY, DEMO_LOGIN, FtthWorld
 from .traffic import Api, Traffic
 from .wire.encoding import api_key, respond
@@ -37,6 +37,9 @@ class Simulator:
         self.tenants.register(api_key, "default")
         self.traffic = Traffic(self.tenants.world, lambda tenant: self.recipe(tenant)[1])
         self._lock = threading.Lock()
+        self._sessions: set[str] = set()                  # tokens answered by a login
+        self._session_of: dict[tuple, str] = {}           # (tenant, user id) -> its token
+        self._sessions_lock = threading.Lock()
 
     def recipe(self, tenant: str) -> tuple[str, int]:
         """(network, seed) a tenant's world is built from."""
@@ -60,7 +63,7 @@ class Simulator:
             if self.tenants.tenant_of(api_key):
                 raise RuleViolation("that API key is already registered", "DUPLICATE_API_KEY",
                                     "apiKey")
-            if self.max_tenants is not None and len(self.tenants.keys()) >= self.max_tenants:
+            if self.max_tenants is not None and len(self._primary()) >= self.max_tenants:
                 raise RuleViolation(f"this server holds its maximum of {self.max_tenants} tenants "
                                     "(ozsim serve --max-tenants): delete one first",
                                     "TENANT_LIMIT")
@@ -69,24 +72,32 @@ class Simulator:
             self.tenants.register(api_key, tenant)
         return api_key
 
+    def _primary(self) -> dict[str, str]:
+        """{the key a tenant was created with: tenant} (not its users' keys and tokens)."""
+        return {k: t for k, t in self.tenants.keys().items() if self.tenants.user_of(k) is None}
+
     def remove_tenant(self, api_key: str) -> None:
-        """Forget a tenant: its key, world, recipe and traffic. Not the default tenant."""
+        """Forget a tenant — its keys (its users' tokens too), world, recipe and traffic —
+        by the key it was created with. Not the default tenant."""
         with self._lock:
-            tenant = self.tenants.tenant_of(api_key)
+            tenant = self._primary().get(api_key)
             if tenant is None:
-                raise NotFound("no tenant has that API key", "NOT_FOUND", "apiKey")
+                raise NotFound("no tenant was created with that API key", "NOT_FOUND", "apiKey")
             if tenant == "default":
                 raise RuleViolation("the default tenant cannot be deleted (reset it instead)",
                                     "DEFAULT_TENANT", "apiKey")
-            self.tenants.remove(api_key)
+            self.tenants.drop(tenant)
             self.recipes.pop(tenant, None)
             self.traffic.forget(tenant)
+        with self._sessions_lock:
+            for tenant_user in [tu for tu in self._session_of if tu[0] == tenant]:
+                self._sessions.discard(self._session_of.pop(tenant_user))
 
     def tenant_list(self) -> dict:
         """Every tenant (the default one first) and the caps."""
         built = self.tenants.built()
         rows = []
-        for key, tenant in self.tenants.keys().items():
+        for key, tenant in self._primary().items():
             network, seed = self.recipe(tenant)
             world = built.get(tenant)
             rows.append({"apiKey": key, "network": network, "seed": seed,
@@ -127,13 +138,16 @@ class Simulator:
         self.tenants.replace(tenant, world)
 
     def identify(self) -> tuple[str, str] | None:
-        """(API key, tenant) of the request being served, when it carries a registered key."""
+        """(API key, tenant) of the request being served, when its key acts as somebody."""
         try:
             key = api_key()
+            tenant = self.tenants.tenant_of(key)
+            if tenant is None:
+                self.user_of(key)              # a user's own apiKey, met for the first time
+                tenant = self.tenants.tenant_of(key)
         except Unauthorized:
             return None
-        tenant = self.tenants.tenant_of(key)
-        return (key, tenant) if tenant else None
+        return key, tenant
 
     def build_world(self, tenant: str):
         if self.state and tenant == "default":
@@ -144,36 +158,83 @@ class Simulator:
     def key_of(self, tenant: str) -> str:
         return next((k for k, t in self.tenants.keys().items() if t == tenant), self.default_key)
 
+    # ---- who a key acts as: the one place where users, keys and permissions meet ------------
     def resolve(self, key: str):
+        """(world, Access) of the user behind a key of ``/api/v2``: a tenant's key acts as its
+        API user; a login's token or a user's own ``apiKey`` as that user. 401 for a key nobody
+        holds; 403 for a user without the API module."""
+        world, user = self.user_of(key)
+        if "API" not in (user.get("resources") or ()):
+            raise Forbidden(f"user {user.get('username')!r} has no access to the API module",
+                            "API_MODULE_FORBIDDEN")
+        return world, self.access_of(user)
+
+    def user_of(self, key: str):
+        """(world, user document) a key acts as; 401 when it acts as nobody (any more)."""
         tenant = self.tenants.tenant_of(key)
-        if tenant is None:
-            raise Unauthorized("invalid API key", "INVALID_API_KEY")
+        if tenant is None:                     # a user's own apiKey, in a world that exists
+            tenant = next((t for t, w in self.tenants.built().items()
+                           if w.ids_where("users", "apiKey", key)), None)
+            if tenant is None:
+                raise Unauthorized("invalid API key", "INVALID_API_KEY")
+            world = self.tenants.world(tenant)
+            self.tenants.register(key, tenant, min(world.ids_where("users", "apiKey", key)))
         world = self.tenants.world(tenant)
-        return world, self.access_of(world.user)
+        user_id = self.tenants.user_of(key)
+        if user_id is None:
+            return world, world.user
+        user = world.docs["users"].get(user_id)
+        if user is None or (key not in self._sessions and user.get("apiKey") != key):
+            self.tenants.forget(key)           # the user is gone, or its key was changed
+            raise Unauthorized("invalid API key", "INVALID_API_KEY")
+        return world, user
 
     @staticmethod
     def access_of(user: dict) -> Access:
-        projects = {p["project"] for p in user.get("projects") or () if p.get("project")}
-        return Access(projects) if projects and not user.get("allProjects") else ALL_ACCESS
+        """A user sees every project with ``allProjects``, else those of ``projects[]``."""
+        if user.get("allProjects"):
+            return Access(None, user)
+        return Access({p["project"] for p in user.get("projects") or ()
+                       if isinstance(p, dict) and p.get("project")}, user)
 
     def login(self, body: dict) -> str:
-        """The API key of the tenant whose API user has this login and password (or the key
-        given as ``apiKey``). Only worlds that exist are searched: a login never builds a
-        tenant's network but the default tenant's, which ``ozsim serve`` builds at start
-        anyway (a tenant whose world is not built yet has no user but the one of its recipe,
-        whose credentials are the default tenant's)."""
+        """The key that acts as the user with this login and password (or the ``apiKey``
+        given, when it is valid): the tenant's key for its API user, a user's own ``apiKey``,
+        else a session token of that user (one per user, kept). Only worlds that exist are
+        searched, in the order tenants were registered: a login never builds a tenant's
+        network but the default tenant's, which ``ozsim serve`` builds at start anyway."""
         api_key = body.get("apiKey")
-        if isinstance(api_key, str) and self.tenants.tenant_of(api_key):
-            return api_key
+        if isinstance(api_key, str):
+            try:
+                self.user_of(api_key)
+                return api_key
+            except Unauthorized:
+                pass
         login, password = body.get("login"), body.get("password")
         if isinstance(login, str) and isinstance(password, str):
             self.tenants.world("default")
             worlds = self.tenants.built()
-            for key, tenant in self.tenants.keys().items():
-                user = worlds[tenant].user if tenant in worlds else None
-                if user and user["username"] == login and user.get("password") == password:
-                    return key
+            for tenant in dict.fromkeys(self.tenants.keys().values()):
+                world = worlds.get(tenant)
+                for user_id in sorted(world.ids_where("users", "username", login) if world else ()):
+                    user = world.docs["users"][user_id]
+                    if user.get("password") == password:
+                        return self._key_for(tenant, world, user)
         raise Unauthorized("invalid credentials", "INVALID_CREDENTIALS")
+
+    def _key_for(self, tenant: str, world, user: dict) -> str:
+        if user is world.user:
+            return self.key_of(tenant)
+        if user.get("apiKey"):
+            return user["apiKey"]
+        with self._sessions_lock:
+            token = self._session_of.get((tenant, user["id"]))
+            if token is None or self.tenants.tenant_of(token) is None:
+                token = f"ozsim-session-{secrets.token_hex(16)}"
+                self._session_of[(tenant, user["id"])] = token
+                self._sessions.add(token)
+                self.tenants.register(token, tenant, user["id"])
+            return token
 
 
 def _error_response(status: int, message: str, code: str, field: str | None = None):
@@ -181,6 +242,30 @@ def _error_response(status: int, message: str, code: str, field: str | None = No
     if field:
         body["field"] = field
     return respond(body, status)
+
+
+def marketplace(app: Flask, simulator: Simulator):
+    """The server's OZneutral: it reaches OZmap over HTTP — this simulator in-process when an
+    operator's integration names no URL — and finds the local world of a key for the clock
+    and jobs of its integration."""
+    import requests
+
+    from .integrations.ozneutral.marketplace import Marketplace
+    from .integrations.ozneutral.ozmap import OZmapLink
+    from .wire.local import IN_PROCESS_URL, wsgi_session
+
+    def link_for(url: str | None, key: str | None) -> OZmapLink:
+        if url is None:
+            return OZmapLink(wsgi_session(app), IN_PROCESS_URL, key)
+        return OZmapLink(requests.Session(), url, key)
+
+    def world_of(key: str):
+        try:
+            return simulator.user_of(key)[0]
+        except Unauthorized:
+            return None
+
+    return Marketplace(link_for, world_of)
 
 
 def create_app(simulator: Simulator | None = None, *, admin_token: str | None = None,
@@ -192,22 +277,27 @@ def create_app(simulator: Simulator | None = None, *, admin_token: str | None = 
     from .control.access import guard
     from .control.api import CONTRACT as CONTROL, bp as control_bp
     from .ozmap.api import CONTRACT, bp as ozmap_bp
+    from .ozneutral.api import CONTRACT as OZNEUTRAL, bp as ozneutral_bp
     from .web.docs import bp as docs_bp
     from .web.pages import bp as web_bp
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
     sim = app.extensions["ozsim"] = simulator or Simulator(**options)
+    app.extensions["ozneutral"] = marketplace(app, sim)
     guard(app, admin_token, control_disabled)
-    traffic.install(app, sim.traffic, [Api("/api/v2", CONTRACT, sim.identify)],
+    traffic.install(app, sim.traffic, [Api("/api/v2", CONTRACT, sim.identify),
+                                       Api("/ozneutral", OZNEUTRAL, lambda: None)],
                     header_faults=control_disabled is None)
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(docs_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(ozneutral_bp)
     # compile the contracts' validators now: lazily, the first requests would each compile
     # them at once, and a burst of them would wait
     CONTRACT.router  # noqa: B018 - a cached property, built here
+    OZNEUTRAL.router  # noqa: B018
     CONTROL.router  # noqa: B018
 
     @app.errorhandler(DomainError)

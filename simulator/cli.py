@@ -61,6 +61,7 @@ def _banner(simulator: Simulator, host: str, port: int, admin_token: str | None 
     print(f"ozmap-simulator serving the '{simulator.network}' network (seed {simulator.seed}) "
           f"on {base}\n  {counts}\n  API key: {key}\n"
           f"  contract: {base}/api/v2/openapi.yaml   docs: {base}/docs\n"
+          f"  OZneutral: {base}/ozneutral (contract: {base}/ozneutral/openapi.yaml)\n"
           f"  control plane: {control}\n"
           f"Try:\n"
           f"  curl -H 'Authorization: {key}' '{base}/api/v2/boxes?limit=2'\n"

@@ -5,6 +5,7 @@
 * ``sales``      — consultative sales, chatbot / IVR, CRM
 * ``field``      — field service (element synchronisation into a SQLite replica)
 * ``fixture``    — builds a small network through the API (for scenarios on empty tenants)
+* ``ozneutral``  — the neutral-network marketplace: operators, partners and their sales
 
 Every flow function takes the typed client (``api``) first, then plain parameters, and
 returns a dataclass. ``FLOWS`` maps the names scenario files use (``erp.reserve_port``) to them.
@@ -14,11 +15,11 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from . import erp, field, fixture, monitoring, sales
+from . import erp, field, fixture, monitoring, ozneutral, sales
 from .common import FlowError
 
 MODULES = {"erp": erp, "monitoring": monitoring, "sales": sales, "field": field,
-           "fixture": fixture}
+           "fixture": fixture, "ozneutral": ozneutral}
 
 
 def _public(module: Any) -> dict[str, Callable[..., Any]]:
@@ -36,4 +37,5 @@ def _public(module: Any) -> dict[str, Callable[..., Any]]:
 FLOWS: dict[str, Callable[..., Any]] = {f"{m}.{n}": fn for m, mod in MODULES.items()
                                         for n, fn in _public(mod).items()}
 
-__all__ = ["FLOWS", "MODULES", "FlowError", "erp", "monitoring", "sales", "field", "fixture"]
+__all__ = ["FLOWS", "MODULES", "FlowError", "erp", "monitoring", "sales", "field", "fixture",
+           "ozneutral"]

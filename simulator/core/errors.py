@@ -62,6 +62,18 @@ class RuleViolation(DomainError):
     default_code = "RULE_VIOLATION"
 
 
+class Conflict(DomainError):
+    """The request conflicts with the current state: already done, in progress, duplicate (409)."""
+    status = 409
+    default_code = "CONFLICT"
+
+
+class BadGateway(DomainError):
+    """Another system this one depends on failed or refused its credentials (502)."""
+    status = 502
+    default_code = "BAD_GATEWAY"
+
+
 class TooManyRequests(DomainError):
     """A rate limit refused the request (429); ``retry_after`` is in seconds."""
     status = 429

@@ -193,6 +193,8 @@ def load(path, make_world):
             world.tombstones[route].update((t["id"], t) for t in tombstones)
         user = state.get("user")
         world.user = world.docs["users"].get(user) if user else None
+        if world.user is not None and "allProjects" not in world.user:
+            world.user["allProjects"] = True        # written before users had allProjects
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -2,7 +2,8 @@
 tenant's rate limit, its fault rules, and its request journal.
 
 The app registers each API it serves as an ``Api`` — a path prefix, its contract, and how to
-tell the calling key and tenant of the request being served — and ``install`` puts two app-level hooks in
+tell the calling key and tenant of the request being served (None when the API has no
+tenants behind its callers: then only the header applies) — and ``install`` puts two app-level hooks in
 front of every blueprint: ``before_request`` (rate limit, then a fault from the
 ``X-Ozsim-Fault`` header or the tenant's rules: wait, answer instead, or let the request run
 and fail it afterwards) and ``after_request`` (commit-then-fail, then the journal entry).
@@ -61,6 +62,7 @@ class Traffic:
         self.world_of, self.seed_of = world_of, seed_of
         self._lanes: dict[str, Lane] = {}
         self._lock = threading.Lock()
+        self.rng = random.Random("ozsim-faults")      # the draws of requests of nobody's
 
     def of(self, tenant: str) -> Lane:
         lane = self._lanes.get(tenant)
@@ -103,11 +105,10 @@ class Injected(DomainError):
 @dataclass
 class _Exchange:
     api: Api
-    key: str
-    tenant: str
-    lane: Lane
-    at: str
-    started: float
+    lane: Lane | None                  # None: a request of nobody's (no journal, no rules)
+    key: str | None = None
+    at: str | None = None
+    started: float = 0.0
     fault: Fault | None = None
     label: str | None = None
     retry_after: int | None = None
@@ -115,30 +116,36 @@ class _Exchange:
 
 def install(app: Flask, traffic: Traffic, apis: list[Api], header_faults: bool = True) -> None:
     """Put the traffic hooks in front of every request to one of ``apis``. ``header_faults``:
-    whether ``X-Ozsim-Fault`` is honoured (not when the control plane is disabled)."""
+    whether ``X-Ozsim-Fault`` is honoured (not when the control plane is disabled). The header
+    applies to any request of those APIs; the rate limit, the rules and the journal to the
+    requests of a tenant."""
 
     @app.before_request
     def admit():
         api = next((a for a in apis if request.path.startswith(a.prefix + "/")), None)
-        caller = api.caller() if api else None
-        if caller is None:
+        if api is None:
             return None
-        key, tenant = caller
-        lane = traffic.of(tenant)
-        now = traffic.now(tenant)
-        ex = g.ozsim_exchange = _Exchange(api, key, tenant, lane, iso(now), time.perf_counter())
-        bucket = lane.buckets.get(key)
-        wait = bucket.take(now) if bucket else 0
-        if wait:
-            ex.label, ex.retry_after = "rate-limit", wait
-            raise TooManyRequests(f"rate limit of this key reached: {bucket.requests} requests "
-                                  f"per {bucket.per:g} s; retry in {wait} s", wait)
+        caller = api.caller()
         raw = request.headers.get(HEADER) if header_faults else None
-        fault = from_header(raw) if raw else lane.rules.pick(request.method, request.path)
+        if caller is None and not raw:
+            return None
+        ex = g.ozsim_exchange = _Exchange(api, None, started=time.perf_counter())
+        if caller is not None:
+            ex.key, tenant = caller
+            ex.lane, now = traffic.of(tenant), traffic.now(tenant)
+            ex.at = iso(now)
+            bucket = ex.lane.buckets.get(ex.key)
+            wait = bucket.take(now) if bucket else 0
+            if wait:
+                ex.label, ex.retry_after = "rate-limit", wait
+                raise TooManyRequests(f"rate limit of this key reached: {bucket.requests} "
+                                      f"requests per {bucket.per:g} s; retry in {wait} s", wait)
+        rng = ex.lane.rules.rng if ex.lane else traffic.rng
+        fault = from_header(raw) if raw else ex.lane.rules.pick(request.method, request.path)
         if fault is None:
             return None
         ex.fault, ex.label = fault, fault.label()
-        delay = fault.delay(lane.rules.rng)
+        delay = fault.delay(rng)
         if delay:
             time.sleep(delay)
         return _answer(fault, ex.label) if fault.answers and not fault.commit else None
@@ -155,7 +162,8 @@ def install(app: Flask, traffic: Traffic, apis: list[Api], header_faults: bool =
             response.headers["X-Ozsim-Fault"] = ex.label
         if ex.retry_after:
             response.headers["Retry-After"] = str(ex.retry_after)
-        ex.lane.journal.record(_entry(ex, response, applied))
+        if ex.lane is not None:
+            ex.lane.journal.record(_entry(ex, response, applied))
         return response
 
 

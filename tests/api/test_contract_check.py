@@ -47,6 +47,16 @@ def fake(status: str, body: bytes, content_type: str = "application/json"):
     ("/__ozsim/clock", "200 OK", b'{"now": 1}', "application/json", ["'frozen' is a required"]),
     ("/__ozsim/faults", "418 I'M A TEAPOT", b'{"message": "x", "code": "X"}',
      "application/json", ["status 418 is not documented"]),
+    ("/ozneutral/operators", "200 OK", b"[]", "application/json", []),
+    ("/ozneutral/operators", "200 OK", b"{}", "application/json", ["is not of type 'array'"]),
+    ("/ozneutral/nope", "404 NOT FOUND",
+     b'{"code": "ROUTE_NOT_FOUND", "reason": "Not Found", "message": "x", "status": "404"}',
+     "application/json", []),
+    ("/ozneutral/operators", "401 UNAUTHORIZED",               # OZmap's envelope is not TMF's
+     b'{"message": "x", "code": "MISSING_TOKEN"}', "application/json", ["error body is not"]),
+    ("/ozneutral/operators", "401 UNAUTHORIZED",               # status must be the HTTP status
+     b'{"code": "X", "reason": "Unauthorized", "message": "x", "status": "400"}',
+     "application/json", ["error body is not"]),
     ("/docs", "200 OK", b"<html>", "text/html", []),
 ])
 def test_the_middleware_flags_what_breaks_the_contract(path, status, body, content_type, expected):

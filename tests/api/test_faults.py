@@ -288,3 +288,18 @@ def test_a_timeout_is_retried_for_reads(client):
     api.timeout = 0.3
     api.control.add_fault({"match": {"method": "GET"}, "latency": {"fixed": 1000}, "times": 1})
     assert api.get("boxes", box)["id"] == box
+
+
+def test_the_header_reaches_every_api_in_its_own_envelope(live_server):
+    """OZneutral's callers are no OZmap tenant: the header applies there too (no journal, no
+    rules), and the injected error speaks TM Forum's envelope."""
+    base, _ = live_server
+    answer = requests.get(f"{base}/ozneutral/operators", timeout=30,
+                          headers={"X-Ozsim-Fault": "status=503"})
+    body = answer.json()
+    assert answer.status_code == 503 and answer.headers["X-Ozsim-Fault"] == "status=503"
+    assert set(body) == {"code", "reason", "message", "status"} and body["status"] == "503"
+    assert body["code"] == "FAULT_INJECTED"
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{base}/ozneutral/operators", headers={"X-Ozsim-Fault": "reset"}, timeout=30)
+    assert requests.get(f"{base}/ozneutral/operators", timeout=30).status_code == 401

@@ -29,9 +29,14 @@ def doc() -> dict:
         return yaml.safe_load(fh)
 
 
+def registry_of(doc: dict) -> Registry:
+    """The document registered under ``BASE_URI``, so that ``validator_for`` resolves its refs."""
+    return Registry().with_resource(BASE_URI, Resource.from_contents(doc, default_specification=DRAFT202012))
+
+
 @pytest.fixture(scope="module")
 def registry(doc) -> Registry:
-    return Registry().with_resource(BASE_URI, Resource.from_contents(doc, default_specification=DRAFT202012))
+    return registry_of(doc)
 
 
 def escape(token: str) -> str:
