@@ -103,8 +103,8 @@ class Simulator:
             rows.append({"apiKey": key, "network": network, "seed": seed,
                          "default": tenant == "default", "built": world is not None,
                          "documents": sum(map(len, world.docs.values())) if world else None})
-        return {"tenants": rows, "limits": {"maxTenants": self.max_tenants or len(rows) or 1,
-                                            "maxNetwork": self.max_network or generator.SIZES[-1]}}
+        return {"tenants": rows, "limits": {"maxTenants": self.max_tenants,
+                                            "maxNetwork": self.max_network}}
 
     def reset(self, tenant: str) -> None:
         """A clean slate: the world rebuilt from its recipe; journal, faults, limits gone."""
@@ -330,21 +330,26 @@ def options_from_env(**overrides) -> dict:
     merged = dict(SERVE_LIMITS)
     merged.update({k: os.environ[v] for k, v in env.items() if os.environ.get(v)})
     merged.update({k: v for k, v in overrides.items() if v is not None})
-    for name, option, low in (("seed", "seed", None), ("max_tenants", "max-tenants", 1)):
-        try:
-            merged[name] = int(merged[name]) if name in merged else None
-            if low is not None and merged[name] < low:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"the {name.replace('_', ' ')} (--{option} / {env[name]}) must be an "
-                             f"integer{f' >= {low}' if low else ''}, got {merged[name]!r}") from None
-    if merged["seed"] is None:
-        del merged["seed"]
+    if "seed" in merged:
+        merged["seed"] = _integer(merged["seed"], "the seed (--seed / OZSIM_SEED)")
+    merged["max_tenants"] = _integer(merged["max_tenants"], "the tenant cap (--max-tenants / "
+                                     "OZSIM_MAX_TENANTS)", low=1)
     for name, option in (("network", "network"), ("max_network", "max-network")):
         if merged.get(name, "demo") not in generator.SIZES:
             raise ValueError(f"unknown network {merged[name]!r} (--{option} / {env[name]}): "
                              f"choose one of {', '.join(generator.SIZES)}")
     return merged
+
+
+def _integer(raw, what: str, low: int | None = None) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or (low is not None and value < low):
+        raise ValueError(f"{what} must be an integer{'' if low is None else f' >= {low}'}, "
+                         f"got {raw!r}")
+    return value
 
 
 __all__ = ["create_app", "Simulator", "DEMO_API_KEY", "DEMO_LOGIN", "options_from_env",
