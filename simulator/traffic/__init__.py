@@ -3,8 +3,8 @@ tenant's rate limit, its fault rules, and its request journal.
 
 The app registers each API it serves as an ``Api`` — a path prefix, its contract, and how to
 tell the calling key and tenant of the request being served (None when the API has no
-tenants behind its callers: then only the header applies) — and ``install`` puts two app-level hooks in
-front of every blueprint: ``before_request`` (rate limit, then a fault from the
+tenants behind its callers: then only the header applies) — and ``install`` puts two
+app-level hooks in front of every blueprint: ``before_request`` (rate limit, then a fault from the
 ``X-Ozsim-Fault`` header or the tenant's rules: wait, answer instead, or let the request run
 and fail it afterwards) and ``after_request`` (commit-then-fail, then the journal entry).
 Injected errors go through the app's error handlers, so each API answers them in its own
@@ -159,7 +159,7 @@ def install(app: Flask, traffic: Traffic, apis: list[Api], header_faults: bool =
         if ex.fault is not None and ex.fault.commit:
             applied, response = response.status_code, _answer(ex.fault, ex.label)
         if ex.label:
-            response.headers["X-Ozsim-Fault"] = ex.label
+            response.headers[HEADER] = ex.label
         if ex.retry_after:
             response.headers["Retry-After"] = str(ex.retry_after)
         if ex.lane is not None:

@@ -14,8 +14,7 @@ import threading
 from dataclasses import dataclass
 
 from ..core.errors import Invalid, NotFound
-
-HEADER = "X-Ozsim-Fault"
+from ..wire.local import FAULT as HEADER
 MAX_LATENCY_MS = 60_000
 
 

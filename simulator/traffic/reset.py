@@ -15,8 +15,8 @@ depends on the server:
 
 Either way the client gets no answer: Python's ``requests`` raises ``ConnectionError``
 ("Connection aborted."), Node's ``http`` (the official SDK's axios) ``ECONNRESET``. In-process
-transports, which have no connection at all, find ``environ[RESET]`` set and raise their own
-connection error (``ozsim.wire.local``).
+transports, which have no connection at all, see ``reset`` in the answer's ``X-Ozsim-Fault``
+and raise their own connection error (``ozsim.wire.local``).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import socket
 
 from flask import Response
 
-from ..wire.local import RESET
+from ..wire.local import FAULT
 
 
 class _SockaddrUnspec(ctypes.Structure):
@@ -84,10 +84,9 @@ class ConnectionReset(Response):
 
     def __init__(self, label: str = "reset"):
         super().__init__(status=500)
-        self.headers["X-Ozsim-Fault"] = label
+        self.headers[FAULT] = label
 
     def __call__(self, environ, start_response):
-        environ[RESET] = True
         headers = [(k, v) for k, v in self.headers.items() if k.lower() != "content-length"]
         sock = connection_socket(environ)
         if sock is not None:

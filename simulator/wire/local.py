@@ -20,9 +20,10 @@ from urllib3.exceptions import ProtocolError
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 IN_PROCESS_URL = "http://ozsim.in-process"
-# set in the environ by a response that drops its connection (ozsim.traffic.reset): there is
-# no connection here, so the transport raises what a client would get over a socket
-RESET = "ozsim.reset"
+# the header of every answer a fault injected (ozsim.traffic); "reset" among its words: the
+# app dropped the connection — there is none here, so the transport raises what a client
+# would get over a socket
+FAULT = "X-Ozsim-Fault"
 
 _HOP_BY_HOP = {"content-length", "content-type", "host", "connection", "transfer-encoding"}
 
@@ -65,7 +66,7 @@ class WSGIAdapter(BaseAdapter):
             close = getattr(app_iter, "close", None)
             if close:
                 close()
-        if environ.get(RESET):      # the app dropped the connection: no answer, as over a socket
+        if "reset" in response_headers.get(FAULT, "").split(","):
             raise requests.ConnectionError(ProtocolError(
                 "Connection aborted.", ConnectionResetError(104, "Connection reset by peer")),
                 request=request)

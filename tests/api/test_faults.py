@@ -303,3 +303,14 @@ def test_the_header_reaches_every_api_in_its_own_envelope(live_server):
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{base}/ozneutral/operators", headers={"X-Ozsim-Fault": "reset"}, timeout=30)
     assert requests.get(f"{base}/ozneutral/operators", timeout=30).status_code == 401
+
+
+def test_in_process_transports_see_a_dropped_connection_too():
+    from ozsim.app import Simulator, create_app
+    from ozsim.wire.local import IN_PROCESS_URL, wsgi_session
+    sim = Simulator(network="empty")
+    session = wsgi_session(create_app(sim))
+    with pytest.raises(requests.ConnectionError) as dropped:
+        session.get(f"{IN_PROCESS_URL}/api/v2/projects", timeout=30,
+                    headers={"Authorization": sim.default_key, "X-Ozsim-Fault": "reset"})
+    assert "Connection reset by peer" in str(dropped.value)
