@@ -29,6 +29,9 @@ class Fault:
     commit: bool = False                 # commit-then-fail: run the request, then fail
 
     def __post_init__(self):
+        if not (self.answers or self.latency or self.jitter):
+            raise Invalid("a fault must do something: latency, status, empty, reset or "
+                          "commit-then-fail", "EMPTY_FAULT", "body")
         if self.reset and (self.status is not None or self.empty or self.retry_after is not None):
             raise Invalid("a reset answers nothing: 'status', 'empty' and 'retryAfter' cannot go "
                           "with it", "CONFLICTING_FAULT", "reset")
@@ -109,8 +112,6 @@ def from_header(value: str) -> Fault:
             raise Invalid(f"{HEADER}: unknown fault {token!r}; use commit-then-fail, reset, "
                           "empty, status=<code>, latency=<ms>, random=<ms>, retry-after=<s>",
                           "INVALID_FAULT", HEADER)
-    if not args:
-        raise Invalid(f"{HEADER} names no fault", "INVALID_FAULT", HEADER)
     try:
         return Fault(**args)
     except Invalid as exc:

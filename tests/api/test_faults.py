@@ -126,7 +126,8 @@ def test_rules_match_method_and_path_pattern_only(tenant):
 def test_bad_fault_rules_and_headers_are_refused(tenant):
     base, _, session = tenant
     for rule, field in [({"probability": 2}, "probability"), ({"reset": True, "status": 503}, "reset"),
-                        ({"latency": {"fixed": 61_000}}, "latency.fixed"), ({"bogus": 1}, "bogus")]:
+                        ({"latency": {"fixed": 61_000}}, "latency.fixed"), ({"bogus": 1}, "bogus"),
+                        ({"match": {"method": "GET"}, "retryAfter": 5}, "body")]:
         answer = session.post(f"{base}/__ozsim/faults", json=rule, timeout=30)
         assert answer.status_code == 400 and answer.json()["field"] == field, answer.json()
     answer = session.get(f"{base}/api/v2/projects", headers={"X-Ozsim-Fault": "explode"}, timeout=30)
