@@ -22,14 +22,12 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-import orjson
 from flask import Flask, Response, current_app, g, request
 
-from ..core.clock import iso
 from ..core.errors import DomainError, TooManyRequests
 from ..wire.contract import Contract
 from .faults import HEADER, Fault, Rules, from_header
-from .journal import Journal, near_miss
+from .journal import Journal
 from .ratelimit import TokenBucket
 from .reset import ConnectionReset
 
@@ -106,9 +104,9 @@ class Injected(DomainError):
 class _Exchange:
     api: Api
     lane: Lane | None                  # None: a request of nobody's (no journal, no rules)
+    started: float
     key: str | None = None
-    at: str | None = None
-    started: float = 0.0
+    at: object = None                  # the instant it arrived, on the tenant's clock
     fault: Fault | None = None
     label: str | None = None
     retry_after: int | None = None
@@ -118,30 +116,33 @@ def install(app: Flask, traffic: Traffic, apis: list[Api], header_faults: bool =
     """Put the traffic hooks in front of every request to one of ``apis``. ``header_faults``:
     whether ``X-Ozsim-Fault`` is honoured (not when the control plane is disabled). The header
     applies to any request of those APIs; the rate limit, the rules and the journal to the
-    requests of a tenant."""
+    requests of a tenant. (Both hooks run on every request: they read the request object once,
+    not through Flask's proxy each time.)"""
+    prefixes = [(api.prefix + "/", api) for api in apis]
 
     @app.before_request
     def admit():
-        api = next((a for a in apis if request.path.startswith(a.prefix + "/")), None)
+        req = request._get_current_object()
+        api = next((a for prefix, a in prefixes if req.path.startswith(prefix)), None)
         if api is None:
             return None
         caller = api.caller()
-        raw = request.headers.get(HEADER) if header_faults else None
+        raw = req.headers.get(HEADER) if header_faults else None
         if caller is None and not raw:
             return None
-        ex = g.ozsim_exchange = _Exchange(api, None, started=time.perf_counter())
+        ex = g.ozsim_exchange = _Exchange(api, None, time.perf_counter())
         if caller is not None:
             ex.key, tenant = caller
-            ex.lane, now = traffic.of(tenant), traffic.now(tenant)
-            ex.at = iso(now)
+            ex.lane = traffic.of(tenant)
+            ex.at = traffic.now(tenant)
             bucket = ex.lane.buckets.get(ex.key)
-            wait = bucket.take(now) if bucket else 0
+            wait = bucket.take(ex.at) if bucket else 0
             if wait:
                 ex.label, ex.retry_after = "rate-limit", wait
                 raise TooManyRequests(f"rate limit of this key reached: {bucket.requests} "
                                       f"requests per {bucket.per:g} s; retry in {wait} s", wait)
         rng = ex.lane.rules.rng if ex.lane else traffic.rng
-        fault = from_header(raw) if raw else ex.lane.rules.pick(request.method, request.path)
+        fault = from_header(raw) if raw else ex.lane.rules.pick(req.method, req.path)
         if fault is None:
             return None
         ex.fault, ex.label = fault, fault.label()
@@ -163,7 +164,8 @@ def install(app: Flask, traffic: Traffic, apis: list[Api], header_faults: bool =
         if ex.retry_after:
             response.headers["Retry-After"] = str(ex.retry_after)
         if ex.lane is not None:
-            ex.lane.journal.record(_entry(ex, response, applied))
+            ex.lane.journal.record(_entry(ex, request._get_current_object(), response, applied),
+                                   ex.api.contract)
         return response
 
 
@@ -183,32 +185,16 @@ def _answer(fault: Fault, label: str) -> Response:
     return response
 
 
-def _entry(ex: _Exchange, response: Response, applied: int | None) -> dict:
-    operation, _ = ex.api.contract.router.match(request.path, request.method)
-    entry = {"id": None, "at": ex.at, "method": request.method, "path": request.path,
-             "query": request.query_string.decode("latin-1"), "body": _body(),
-             "status": None if isinstance(response, ConnectionReset) else response.status_code,
-             "appliedStatus": applied, "ms": round((time.perf_counter() - ex.started) * 1000, 3),
-             "route": operation.template if operation else None,
-             "operationId": operation.operation_id if operation else None,
-             "fault": ex.label, "warnings": response.headers.getlist(WARNING)}
-    if operation is None:
-        entry["nearMiss"] = near_miss(ex.api.contract.document, request.method, request.path)
-    return entry
-
-
-def _body():
-    """The request body for the journal: its JSON value, else its text (cut), else None."""
-    size = request.content_length
-    if not size:
-        return None
-    if size > JOURNAL_BODY:
-        return f"<{size} bytes, not kept>"
-    raw = request.get_data(cache=True)
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return raw.decode("utf-8", errors="replace")
+def _entry(ex: _Exchange, req, response: Response, applied: int | None) -> dict:
+    """The raw journal entry of the request (``Journal`` completes it when it is read)."""
+    size = req.content_length
+    body = None if not size else req.get_data(cache=True) if size <= JOURNAL_BODY else \
+        f"<{size} bytes, not kept>"
+    return {"at": ex.at, "method": req.method, "path": req.path,
+            "query": req.query_string.decode("latin-1"), "body": body,
+            "status": None if isinstance(response, ConnectionReset) else response.status_code,
+            "appliedStatus": applied, "ms": round((time.perf_counter() - ex.started) * 1000, 3),
+            "fault": ex.label, "warnings": response.headers.getlist(WARNING)}
 
 
 __all__ = ["Api", "Lane", "Traffic", "Injected", "install", "HEADER", "ConnectionReset"]

@@ -1,9 +1,11 @@
 """The request journal of a tenant: what it sent to the simulated APIs and what it got.
 
-Entries are plain dicts (the contract's ``JournalEntry``), kept newest last, at most
-``SIZE`` of them. ``find`` filters by method, path pattern, status (or class), and time on the
-tenant's clock. A request that matched no route of its API's contract carries a near miss:
-the closest route and why it is not that one (``near_miss``).
+Entries are dicts of the contract's ``JournalEntry``, kept newest last, at most ``SIZE`` of
+them. Recording is on every request's path, so an entry is recorded raw — the request body
+as bytes, the contract of its API — and completed when it is first read: the route and
+operation it matched, or, when it matched none, its near miss (the closest route and why it
+is not that one: ``near_miss``), and the body as JSON. ``find`` filters by method, path
+pattern, status (or class), and time on the tenant's clock.
 """
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import fnmatch
 import threading
 from collections import deque
 
-from ..core.clock import parse_iso
+import orjson
+
+from ..core.clock import iso, parse_iso
 from ..core.errors import Invalid
 
 SIZE = 1000
@@ -25,12 +29,13 @@ class Journal:
         self._next = 0
         self._lock = threading.Lock()
 
-    def record(self, entry: dict) -> dict:
+    def record(self, entry: dict, contract) -> None:
+        """Keep ``entry`` (``body`` still bytes) of a request to the API of ``contract``."""
+        entry["contract"] = contract
         with self._lock:
             self._next += 1
             entry["id"] = self._next
             self._entries.append(entry)
-        return entry
 
     def clear(self) -> None:
         with self._lock:
@@ -44,7 +49,7 @@ class Journal:
         wanted = _status_test(status)
         start, end = _instant(since, "since"), _instant(until, "until")
         with self._lock:
-            entries = list(self._entries)
+            entries = [_complete(e) for e in self._entries]
         found = [e for e in entries
                  if (method is None or e["method"] == method)
                  and (path is None or fnmatch.fnmatchcase(e["path"], path))
@@ -53,6 +58,24 @@ class Journal:
                  and (end is None or parse_iso(e["at"]) <= end)
                  and (not unmatched or e["route"] is None)]
         return len(found), (found[len(found) - limit:] if limit else [])
+
+
+def _complete(entry: dict) -> dict:
+    """The entry with the fields found at its first reading (in place: once)."""
+    contract = entry.pop("contract", None)
+    if contract is not None:
+        entry["at"] = iso(entry["at"])
+        operation, _ = contract.router.match(entry["path"], entry["method"])
+        entry["route"] = operation.template if operation else None
+        entry["operationId"] = operation.operation_id if operation else None
+        if operation is None:
+            entry["nearMiss"] = near_miss(contract.document, entry["method"], entry["path"])
+        if isinstance(entry["body"], bytes):
+            try:
+                entry["body"] = orjson.loads(entry["body"])
+            except orjson.JSONDecodeError:
+                entry["body"] = entry["body"].decode("utf-8", errors="replace")
+    return entry
 
 
 def _status_test(status: str | None):
