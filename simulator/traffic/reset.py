@@ -21,7 +21,7 @@ and raise their own connection error (``ozsim.wire.local``).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import socket
 
 from flask import Response
@@ -33,14 +33,14 @@ class _SockaddrUnspec(ctypes.Structure):
     _fields_ = [("family", ctypes.c_ushort), ("data", ctypes.c_char * 14)]
 
 
+@functools.cache
 def _libc():
+    """The C library already loaded in this process (no search, no subprocess); None where
+    there is none to call — then a shutdown instead of a reset."""
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    except OSError:                                     # no C library to call: shut down instead
+        return ctypes.CDLL(None, use_errno=True)
+    except (OSError, TypeError):
         return None
-
-
-_LIBC = _libc()
 
 
 def connection_socket(environ) -> socket.socket | None:
@@ -55,9 +55,10 @@ def connection_socket(environ) -> socket.socket | None:
 
 def reset(sock: socket.socket) -> None:
     """Abort the connection: an RST where the system can (Linux), else a shutdown."""
-    if _LIBC is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+    libc = _libc()
+    if libc is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         unspec = _SockaddrUnspec(socket.AF_UNSPEC)
-        if _LIBC.connect(sock.fileno(), ctypes.byref(unspec), ctypes.sizeof(unspec)) == 0:
+        if libc.connect(sock.fileno(), ctypes.byref(unspec), ctypes.sizeof(unspec)) == 0:
             return
     try:
         sock.shutdown(socket.SHUT_RDWR)
