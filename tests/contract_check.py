@@ -1,11 +1,12 @@
 """Every response of a contracted API the suite sees, checked against its contract.
 
-The contracts: ``/api/v2`` (``contracts/ozmap.yaml``) and the web pages' data routes ``/map``
-(``contracts/web.yaml``), errors ``{message, code, field?}``; INT6's ``/int6`` and its control
-routes ``/__ozsim/int6``, ``/__ozsim/integrations/int6`` (``contracts/int6.yaml``), errors
-``{message, code}`` and ``{message, code, field?}``; ``/ozneutral``
-(``contracts/ozneutral.yaml``), TM Forum errors ``{code, reason, message, status}``. The rest
-of ``/__ozsim``, and ``/docs``, have none.
+The contracts: ``/api/v2`` (``contracts/ozmap.yaml``), the web pages' data routes ``/map``
+(``contracts/web.yaml``), INT6's ``/int6`` (``contracts/int6.yaml``, errors ``{message,
+code}``) and the control plane ``/__ozsim`` (``contracts/control.yaml``), errors
+``{message, code, field?}``; ``/ozneutral`` (``contracts/ozneutral.yaml``), TM Forum
+errors ``{code, reason, message, status}``. ``/docs`` has none. An answer an injected fault
+put in place of the simulator's (it carries ``X-Ozsim-Fault``) is not the API's own and is
+not checked.
 
 * ``problems(method, path, status, body)`` — why one response does not conform ([] when it does):
   the operation is looked up with ``CONTRACT.router.match(path, method)`` and the body checked
@@ -42,18 +43,20 @@ def _tmf_error(body, status: int) -> bool:
 
 def _contracts():
     """(path prefix, contract, error check, error envelope) of every contracted API."""
+    from ozsim.control.api import CONTRACT as CONTROL
     from ozsim.int6.api import CONTRACT as INT6
     from ozsim.ozmap.api import CONTRACT as OZMAP
     from ozsim.ozneutral.api import CONTRACT as OZNEUTRAL
     from ozsim.web.pages import CONTRACT as WEB
     return (("/api/v2/", OZMAP, _ozmap_error, "{message, code, field?}"),
             ("/map/", WEB, _ozmap_error, "{message, code, field?}"),
-            *((prefix, INT6, _ozmap_error, "{message, code, field?}") for prefix in INT6_PATHS),
+            ("/int6/", INT6, _ozmap_error, "{message, code}"),
+            ("/__ozsim/", CONTROL, _ozmap_error, "{message, code, field?}"),
             ("/ozneutral/", OZNEUTRAL, _tmf_error, "{code, reason, message, status}"))
 
 
-INT6_PATHS = ("/int6/", "/__ozsim/int6/", "/__ozsim/integrations/int6")
-PREFIXES = ("/api/v2/", "/map/", "/ozneutral/", *INT6_PATHS)
+PREFIXES = ("/api/v2/", "/map/", "/int6/", "/__ozsim/", "/ozneutral/")
+FAULT = "x-ozsim-fault"
 
 
 def contracted(path: str) -> bool:
@@ -110,8 +113,8 @@ class Violations:
         return items
 
     def check(self, method: str, path: str, query: str, status: int, raw: bytes,
-              content_type: str | None) -> None:
-        if not contracted(path):
+              content_type: str | None, injected: bool = False) -> None:
+        if not contracted(path) or injected:
             return
         with self._lock:
             self.checked += 1
@@ -162,7 +165,7 @@ class ContractCheck:
             body = gzip.decompress(raw) if header.get("content-encoding") == "gzip" else raw
             self.violations.check(environ.get("REQUEST_METHOD", "GET"), raw_path,
                                   environ.get("QUERY_STRING", ""), status, body,
-                                  header.get("content-type"))
+                                  header.get("content-type"), FAULT in header)
         except Exception as error:                      # noqa: BLE001 - a checker bug is a finding too
             self.violations.add(environ.get("REQUEST_METHOD", "GET"), raw_path, status,
                                 [f"the contract check itself failed: {error!r}"])
@@ -183,7 +186,7 @@ def response_hook(violations: Violations = VIOLATIONS):
         parts = urlsplit(response.request.url or "")
         violations.check(response.request.method or "GET", parts.path, parts.query,
                          response.status_code, response.content,
-                         response.headers.get("Content-Type"))
+                         response.headers.get("Content-Type"), FAULT in response.headers)
         return response
     return hook
 

@@ -50,6 +50,14 @@ class Tenants:
             self._worlds[tenant] = world or self._factory(tenant)
             return self._worlds[tenant]
 
+    def drop(self, tenant: str) -> None:
+        """Forget a tenant: every key that maps to it, and its world."""
+        with self._lock:
+            for key in [k for k, t in self._keys.items() if t == tenant]:
+                del self._keys[key]
+                self._users.pop(key, None)
+            self._worlds.pop(tenant, None)
+
     def keys(self) -> dict[str, str]:
         return dict(self._keys)
 

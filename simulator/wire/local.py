@@ -16,10 +16,15 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import ProtocolError
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 IN_PROCESS_URL = "http://ozsim.in-process"
 LOCAL_ADDRESS = "127.0.0.1"     # the caller's address an in-process request carries: this machine
+# the header of every answer a fault injected (ozsim.traffic); "reset" among its words: the
+# app dropped the connection — there is none here, so the transport raises what a client
+# would get over a socket
+FAULT = "X-Ozsim-Fault"
 
 _HOP_BY_HOP = {"content-length", "content-type", "host", "connection", "transfer-encoding"}
 
@@ -63,6 +68,10 @@ class WSGIAdapter(BaseAdapter):
             close = getattr(app_iter, "close", None)
             if close:
                 close()
+        if "reset" in response_headers.get(FAULT, "").split(","):
+            raise requests.ConnectionError(ProtocolError(
+                "Connection aborted.", ConnectionResetError(104, "Connection reset by peer")),
+                request=request)
         response = requests.Response()
         code, _, reason = status.partition(" ")
         response.status_code = int(code)

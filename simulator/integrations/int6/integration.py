@@ -183,17 +183,24 @@ def check_allowlist(value) -> list[str] | None:
     return networks
 
 
+def find(worlds, email: str, token: str) -> Int6 | None:
+    """The INT6 whose integration has this e-mail and token."""
+    for world in worlds:
+        int6 = world.extensions.get(NAME)
+        if int6 is not None and int6.admits(email, token):
+            return int6
+    return None
+
+
 def authenticate(worlds, email: str | None, token: str | None, address: str | None) -> Int6:
     """The INT6 whose integration has this e-mail and token (401 otherwise), once its IP
     allowlist admits ``address`` (403 otherwise)."""
-    if email and token is not None:
-        for world in worlds:
-            int6 = world.extensions.get(NAME)
-            if int6 is not None and int6.admits(email, token):
-                int6.check_address(address)
-                return int6
-    raise Unauthorized("INT6 needs HTTP Basic authentication with the integration's e-mail "
-                       "and token", "INVALID_CREDENTIALS")
+    int6 = find(worlds, email, token) if email and token is not None else None
+    if int6 is None:
+        raise Unauthorized("INT6 needs HTTP Basic authentication with the integration's "
+                           "e-mail and token", "INVALID_CREDENTIALS")
+    int6.check_address(address)
+    return int6
 
 
 def mask(secret: str) -> str:
