@@ -94,9 +94,13 @@ def base_url(value, field: str) -> str | None:
     text = value.strip()
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
-            or parts.fragment:
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port                      # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in ("http", "https") or parts.query or parts.fragment:
         raise Invalid(f"'{field}' must be an http(s) URL without query or fragment, got "
                       f"{value!r}", "INVALID_FIELD", field)
     return text.rstrip("/")

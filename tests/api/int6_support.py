@@ -17,9 +17,9 @@ class Int6Tenant:
         self.email, self.token = f"int6-{suffix}@isp.example", f"token-{suffix}"
 
     # ---- the three surfaces ----------------------------------------------------------------
-    def control(self, method: str, path: str, body=None, key: str | None = None):
+    def control(self, method: str, path: str, body=None, key: str | None = None, query=None):
         return self.http.open(f"/__ozsim/{path.lstrip('/')}", method=method, json=body,
-                              headers={"Authorization": key or self.key})
+                              query_string=query, headers={"Authorization": key or self.key})
 
     def int6(self, method: str, path: str, body=None, query=None, auth=None, **kw):
         user, password = auth or (self.email, self.token)

@@ -66,6 +66,8 @@ def test_the_ip_allowlist(t):
     ({"token": "x"}, "email"), ({"email": "a@b.c"}, "token"),
     ({"email": "not-an-email", "token": "x"}, "email"),
     ({"email": "a@b.c", "token": "x", "url": "ftp://int6"}, "url"),
+    ({"email": "a@b.c", "token": "x", "url": "http://["}, "url"),
+    ({"email": "a@b.c", "token": "x", "url": "http://int6:port"}, "url"),
     ({"email": "a@b.c", "token": "x", "ozmapUrl": ""}, "ozmapUrl"),
     ({"email": "a@b.c", "token": "x", "allowlist": ["not-an-ip"]}, "allowlist[0]"),
     ({"email": "a@b.c", "token": "x", "allowlist": "127.0.0.1"}, "allowlist"),

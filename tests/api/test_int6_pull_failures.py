@@ -103,3 +103,22 @@ def test_failed_cycles_change_nothing_and_the_next_good_one_applies_everything(
     assert (client2["status"], prop2["potencyRead"]) == (0, -19.75)
     jobs = t.control("GET", "jobs").get_json()["jobs"]
     assert [(j["runs"], j["failures"]) for j in jobs if j["name"] == "int6-pull"] == [(8, 6)]
+
+
+def test_faults_on_int6s_api_fail_the_pull_and_its_calls_are_in_the_journal(app, simulator):
+    """INT6's API goes through the control plane's traffic hooks like OZmap's: a fault rule of
+    the tenant (found by the integration's credentials) fails the in-process pull too."""
+    t = Int6Tenant(app, simulator)
+    code = t.clients(implanted=True)[0]["code"]
+    t.configure()
+    t.onu(code, power=-20.25)
+    for rule, expected in (({"status": 503}, "HTTP 503"), ({"reset": True}, "CONNECTION_FAILED")):
+        added = t.control("POST", "faults", {"match": {"method": "GET", "path": "/int6/onus*"},
+                                             "times": 1, **rule})
+        assert added.status_code == 201, added.get_json()
+        entry = t.pull()
+        assert not entry["ok"] and expected in entry["error"], entry
+        assert t.customer(code)[1]["potencyRead"] != -20.25                 # untouched
+    assert t.pull()["changed"]["potencyRead"] == 1
+    journal = t.control("GET", "requests", query={"path": "/int6/onus*"}).get_json()
+    assert journal["total"] == 3

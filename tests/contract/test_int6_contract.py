@@ -67,7 +67,7 @@ def test_operations_have_ids_fidelity_errors_and_valid_examples():
             for _, value in media_examples(DOC, media):
                 validator_for(REGISTRY, media["schema"]["$ref"]).validate(value)
                 checked += 1
-    assert len(ids) == len(set(ids)) and checked >= 12
+    assert len(ids) == len(set(ids)) and checked >= 9
 
 
 # ---- the app honours it ----------------------------------------------------------------------
