@@ -60,7 +60,7 @@ lock:
 	"$$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
 	  -r requirements.in -c "$$tmp/constraints.txt"; \
 	{ echo '# Every dependency pinned: generated from requirements.in by `make lock`. Install with `make venv`.'; \
-	  "$$tmp/venv/bin/python" -m pip freeze --exclude-editable | grep -v '^-e'; } > "$$tmp/lock"; \
+	  "$$tmp/venv/bin/python" -m pip freeze --all --exclude pip --exclude-editable | grep -v '^-e'; } > "$$tmp/lock"; \
 	mv "$$tmp/lock" requirements.lock
 
 # contracts/COVERAGE.md: every route of the installed SDK, served or not, with its fidelity tag

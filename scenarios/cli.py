@@ -25,7 +25,8 @@ def _run(args: argparse.Namespace) -> int:
     target: Any
     if args.target:
         api_key = args.api_key or os.environ.get("OZMAP_API_KEY")
-        target = RemoteTarget(args.target, api_key, filter_in=args.filter_in)
+        target = RemoteTarget(args.target, api_key, filter_in=args.filter_in,
+                              admin_token=args.admin_token or os.environ.get("OZSIM_ADMIN_TOKEN"))
         try:
             simulator = target.has_control()
         except OZmapConnectionError as exc:
@@ -103,7 +104,8 @@ ends the run.
 
 Where the scenarios run:
   no --target                  a fresh in-process simulator per scenario
-  --target <ozsim serve URL>   a fresh tenant per scenario, on that simulator
+  --target <ozsim serve URL>   a fresh tenant per scenario (deleted afterwards), on that
+                               simulator; --admin-token when it was started with one
   --target <OZmap URL>         the tenant of --api-key; scenarios that need the simulator's
                                control plane, or a generated network, are skipped""",
             """\
@@ -112,6 +114,7 @@ examples:
   ozsim scenario run my-scenarios/ another.yaml -q
   ozsim scenario run --filter-in body -k reservation
   ozsim scenario run --target http://127.0.0.1:9994 --junit reports/scenarios.xml
+  ozsim scenario run --target http://ozsim:9994 --admin-token "$OZSIM_ADMIN_TOKEN"
   OZMAP_API_KEY=... ozsim scenario run --target https://sandbox.ozmap.com.br:9994
 
 """ + EXIT_STATUS),
@@ -154,6 +157,9 @@ def register(sub: Any) -> None:
     run.add_argument("--api-key", metavar="KEY",
                      help="API key for a target without the simulator's control plane "
                           "(OZMAP_API_KEY)")
+    run.add_argument("--admin-token", metavar="TOKEN",
+                     help="the admin token of a simulator target started with one "
+                          "(OZSIM_ADMIN_TOKEN)")
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report to FILE")
     run.add_argument("--filter-in", choices=("query", "body"), default="query",
                      help="send filters in the query string (default) or in the GET body")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 
 from . import generator
-from .app import Simulator, create_app, options_from_env
+from .app import SERVE_LIMITS, Simulator, create_app, options_from_env
+from .drift.cli import register as register_contract
 from .scenarios.cli import add_command, register as register_scenarios
 
 
@@ -14,35 +16,56 @@ def _serve(args) -> int:
     raw_port = args.port if args.port is not None else os.environ.get("OZSIM_PORT") or 9994
     try:
         options = options_from_env(api_key=args.api_key, network=args.network, seed=args.seed,
-                                   state=args.state, strict=args.strict or None)
+                                   state=args.state, strict=args.strict or None,
+                                   max_tenants=args.max_tenants,
+                                   max_network=args.max_network)
         if not str(raw_port).isdecimal() or not 0 <= int(raw_port) <= 65535:
             raise ValueError(f"the port (--port / OZSIM_PORT) must be 0..65535, got {raw_port!r}")
     except ValueError as exc:
         raise SystemExit(f"ozsim serve: {exc}") from None
     port = int(raw_port)
     host = args.host or os.environ.get("OZSIM_HOST", "127.0.0.1")
+    admin_token = args.admin_token or os.environ.get("OZSIM_ADMIN_TOKEN") or None
     try:
         from .server import listen_address, run
     except RuntimeError as exc:                 # an unsupported granian (server._guard)
         raise SystemExit(f"ozsim serve: {exc}") from None
     address = listen_address(host, port)        # a busy port fails before the network is built
+    disabled = control_disabled(address, admin_token)
     simulator = Simulator(**options)
     simulator.tenants.world("default")          # build the network before accepting requests
-    app = create_app(simulator)
-    _banner(simulator, host, port)
+    app = create_app(simulator, admin_token=admin_token, control_disabled=disabled)
+    _banner(simulator, host, port, admin_token, disabled)
     run(app, address, port, threads=args.threads)
     return 0
 
 
-def _banner(simulator: Simulator, host: str, port: int) -> None:
+def control_disabled(address: str, admin_token: str | None) -> str | None:
+    """Why the control plane must be off, or None: reachable beyond this machine (a non-loopback
+    address) with nobody's token required, anyone could reset, replace or fault its tenants."""
+    if admin_token or ipaddress.ip_address(address).is_loopback:
+        return None
+    return (f"ozsim serve listens on {address}, beyond loopback, without an admin token; "
+            "restart it with --admin-token / OZSIM_ADMIN_TOKEN to enable /__ozsim")
+
+
+def _banner(simulator: Simulator, host: str, port: int, admin_token: str | None = None,
+            disabled: str | None = None) -> None:
     world = simulator.tenants.world("default")
     base = f"http://{host}:{port}"
     counts = ", ".join(f"{len(world.docs[r])} {r}" for r in ("boxes", "splitters", "properties",
                                                               "ftth-clients", "poles"))
     key = simulator.default_key
+    control = (f"DISABLED — {disabled}" if disabled else
+               f"{base}/__ozsim" + (" (admin token required in X-Ozsim-Admin)" if admin_token
+                                    else ""))
     print(f"ozmap-simulator serving the '{simulator.network}' network (seed {simulator.seed}) "
           f"on {base}\n  {counts}\n  API key: {key}\n"
           f"  contract: {base}/api/v2/openapi.yaml   docs: {base}/docs\n"
+          f"  OZneutral: {base}/ozneutral (contract: {base}/ozneutral/openapi.yaml)\n"
+          f"  INT6: {base}/int6 (contract: {base}/int6/openapi.yaml; set it up with "
+          f"PUT {base}/__ozsim/integrations/int6)\n"
+          f"  control plane: {control}\n"
           f"Try:\n"
           f"  curl -H 'Authorization: {key}' '{base}/api/v2/boxes?limit=2'\n"
           f"  curl -H 'Authorization: {key}' "
@@ -98,7 +121,8 @@ HELP = {
     "ozsim": ("""\
 ozmap-simulator: an offline, stateful stand-in for the OZmap API v2, the FTTH network
 inventory used by Brazilian ISPs. Serve a generated provider network over HTTP, build and
-save networks, and replay integration scenarios against the simulator or a real OZmap.""",
+save networks, replay integration scenarios against the simulator or a real OZmap, and check
+the contracts against either.""",
               """\
 examples:
   ozsim serve                                  # the demo network on http://127.0.0.1:9994
@@ -106,6 +130,7 @@ examples:
   ozsim seed --size mid --out mid.snapshot     # build a network once and save it
   ozsim serve --state mid.snapshot             # serve the saved network
   ozsim scenario run                           # replay the scenario library in-process
+  ozsim contract check --target http://127.0.0.1:9994 --api-key KEY --readonly
 
 "ozsim COMMAND --help" shows the options of a command.
 
@@ -122,7 +147,14 @@ Served:
   /api/v2/...              the OZmap API
   /api/v2/openapi.yaml     its OpenAPI contract
   /docs                    browsable API documentation
-  /__ozsim/...             the control plane: tenants, reset, clock, jobs, invariants
+  /int6/...                INT6, the OLT manager (its contract: /int6/openapi.yaml)
+  /__ozsim/...             the control plane: tenants, reset, seed, snapshots, clock, jobs,
+                           invariants, request journal, faults, rate limits, INT6's
+                           integration and records (contract: /__ozsim/openapi.yaml)
+
+The control plane is open on loopback. Listening on any other address, it needs an admin
+token (--admin-token), sent as the X-Ozsim-Admin header; without one it is served disabled
+and the banner says so. Tenants are capped in number and network size.
 
 Every option can also come from the environment variable named in its help.""",
               SIZES_HELP + """
@@ -130,7 +162,7 @@ Every option can also come from the environment variable named in its help.""",
 examples:
   ozsim serve
   ozsim serve --network mid --seed 7 --port 9000
-  ozsim serve --host 0.0.0.0 --api-key my-ci-key
+  ozsim serve --host 0.0.0.0 --api-key my-ci-key --admin-token "$OZSIM_ADMIN_TOKEN"
   ozsim serve --state mid.snapshot             # written by: ozsim seed --size mid --out mid.snapshot
   OZSIM_NETWORK=small ozsim serve
 
@@ -183,6 +215,16 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--strict", action="store_true",
                        help="refuse unknown request fields with 400 (OZSIM_STRICT); by default "
                             "they are dropped, as OZmap does, and named in X-Ozsim-Warning")
+    serve.add_argument("--admin-token", metavar="TOKEN",
+                       help="require TOKEN in the X-Ozsim-Admin header on every control-plane "
+                            "request (OZSIM_ADMIN_TOKEN); without one, listening on any address "
+                            "but loopback serves the control plane disabled")
+    serve.add_argument("--max-tenants", type=int, metavar="N",
+                       help="most tenants at once (OZSIM_MAX_TENANTS, default "
+                            f"{SERVE_LIMITS['max_tenants']}")
+    serve.add_argument("--max-network", metavar="SIZE",
+                       help="largest network a created or seeded tenant may have "
+                            f"(OZSIM_MAX_NETWORK, default {SERVE_LIMITS['max_network']})")
     serve.set_defaults(func=_serve)
 
     seed = add_command(sub, "seed", "build a network, report it, optionally save a snapshot",
@@ -196,6 +238,7 @@ def parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=_seed)
 
     register_scenarios(sub)
+    register_contract(sub)
     return top
 
 

@@ -19,10 +19,12 @@ LAYERS = [
     ("core",),                                   # generic: documents, query, clock, world
     ("ftth",),                                   # the FTTH domain
     ("generator", "wire"),                       # networks to build; what adapters share
+    ("traffic",),                                # every API's journal, rate limit, faults
     ("integrations",),                           # jobs that call other systems over HTTP
     ("ozmap", "control", "web", "int6", "ozneutral"),   # HTTP adapters (never each other)
     ("app", "server"),                           # composition: the app, its server
     ("scenarios",),                              # the reference integration
+    ("drift",),                                  # contracts vs servers vs recorded traffic
     ("cli", "pytest_plugin"),                    # entry points
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

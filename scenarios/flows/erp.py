@@ -149,9 +149,17 @@ def reserve_port(api: OZmapClient, code: str, *, lat: float | None = None,
                          "serial_number": onu.get("serial_number", ""),
                          "mac_address": onu.get("mac_address", "")}
     body["client"] = client
-    reservation = _reservation(code, api.create("properties", body))
+    # client codes are unique: after a failure that may have reserved anyway (no answer, a
+    # 504), the code tells whether it did — never a second port for one customer
+    prop = api.create("properties", body, existing=lambda: _property_with(api, code))
+    reservation = _reservation(code, prop)
     reservation.implanted = implanted
     return reservation
+
+
+def _property_with(api: OZmapClient, code: str) -> Document | None:
+    rows = api.properties_by_client_code(code)
+    return rows[0] if rows else None
 
 
 # ---- deployment, removal ---------------------------------------------------------------------

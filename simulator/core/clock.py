@@ -49,8 +49,10 @@ class Clock:
         return iso(self.now())
 
     def freeze(self, at: dt.datetime | None = None) -> None:
+        """Stop the clock at ``at``, or now (never before an instant it already gave)."""
         with self._lock:
-            self._frozen = at or self._last or dt.datetime.now(UTC)
+            now = self._frozen or dt.datetime.now(UTC)
+            self._frozen = at or max(now, self._last or now)
 
     def unfreeze(self) -> None:
         with self._lock:

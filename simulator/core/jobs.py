@@ -35,6 +35,7 @@ class Job:
     every: float                                   # simulated seconds between two runs
     cycle: Callable[[], dict]                      # one run: what it changed
     description: str = ""
+    state: Callable[[], dict] | None = None        # what the job works from (shown in describe)
 
 
 @dataclass
@@ -51,18 +52,20 @@ class Jobs:
         self.clock = clock
         self._jobs: dict[str, _Scheduled] = {}
         self._running = threading.RLock()          # one job at a time; advance is atomic
+        self._book = threading.Lock()              # the schedule and the logs: never held by
+        #                                            a running cycle, so describe() answers
 
     def schedule(self, job: Job, first: dt.datetime | None = None) -> None:
         """Add (or replace) a job; it first falls due at ``first``, else one period from now.
         A replaced job keeps its log."""
-        with self._running:
+        with self._book:
             old = self._jobs.get(job.name)
             due = first or self.clock.instant() + dt.timedelta(seconds=job.every)
             self._jobs[job.name] = _Scheduled(job, due, old.log if old else deque(maxlen=LOG_SIZE),
                                               old.runs if old else 0, old.failures if old else 0)
 
     def cancel(self, name: str) -> None:
-        with self._running:
+        with self._book:
             self._jobs.pop(name, None)
 
     def __contains__(self, name: str) -> bool:
@@ -71,10 +74,11 @@ class Jobs:
     def run(self, name: str) -> dict:
         """Run a job now (its schedule unchanged); the log entry of the run."""
         with self._running:
-            scheduled = self._jobs.get(name)
-            if scheduled is None:
-                raise NotFound(f"no job named {name!r}; jobs: {', '.join(self._jobs) or 'none'}",
-                               "JOB_NOT_FOUND")
+            with self._book:
+                scheduled = self._jobs.get(name)
+                if scheduled is None:
+                    raise NotFound(f"no job named {name!r}; jobs: "
+                                   f"{', '.join(self._jobs) or 'none'}", "JOB_NOT_FOUND")
             return self._run(scheduled, "manual")
 
     def advance(self, seconds: float) -> list[dict]:
@@ -85,12 +89,15 @@ class Jobs:
             target = base + dt.timedelta(seconds=seconds)
             entries = []
             while True:
-                due = min(self._jobs.values(), key=lambda s: (s.due, s.job.name), default=None)
+                with self._book:
+                    due = min(self._jobs.values(), key=lambda s: (s.due, s.job.name),
+                              default=None)
                 if due is None or due.due > target:
                     break
                 self.clock.freeze(max(due.due, self.clock.instant()))
                 entries.append(self._run(due, "schedule"))
-                due.due += dt.timedelta(seconds=due.job.every)
+                with self._book:
+                    due.due += dt.timedelta(seconds=due.job.every)
             self.clock.freeze(max(target, self.clock.instant()))
             return entries
 
@@ -100,16 +107,21 @@ class Jobs:
         try:
             entry.update(ok=True, changed=scheduled.job.cycle(), error=None)
         except Exception as exc:          # noqa: BLE001 - a failed cycle is recorded, not raised
-            scheduled.failures += 1
             entry.update(ok=False, changed=None, error=f"{type(exc).__name__}: {exc}")
-        scheduled.runs += 1
         entry["ms"] = round((time.perf_counter() - started) * 1000, 1)
-        scheduled.log.append(entry)
+        with self._book:
+            scheduled.runs += 1
+            scheduled.failures += not entry["ok"]
+            scheduled.log.append(entry)
         return entry
 
     def describe(self) -> list[dict]:
-        """Every job: its schedule, its counts and its log (newest first)."""
-        with self._running:
-            return [{"name": s.job.name, "description": s.job.description, "every": s.job.every,
-                     "nextRun": iso(s.due), "runs": s.runs, "failures": s.failures,
-                     "log": list(reversed(s.log))} for s in self._jobs.values()]
+        """Every job: its schedule, its state, its counts and its log (newest first). It
+        answers while a cycle runs (that run is not in the log yet)."""
+        with self._book:
+            jobs = [(s.job, s.due, s.runs, s.failures, list(reversed(s.log)))
+                    for s in self._jobs.values()]
+        return [{"name": job.name, "description": job.description, "every": job.every,
+                 "nextRun": iso(due), "state": job.state() if job.state else None,
+                 "runs": runs, "failures": failures, "log": log}
+                for job, due, runs, failures, log in jobs]

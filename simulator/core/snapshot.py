@@ -30,6 +30,7 @@ a snapshot; ``load`` reads both layouts, and version 1 (documents).
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import gzip
 import io
@@ -87,18 +88,29 @@ def _state(world, layout: str) -> dict:
 
 
 def save(world, path, fmt: str = "pickle") -> None:
-    """Write ``world`` to ``path`` (gzip'd pickle, or gzip'd JSON with ``fmt="json"``)."""
+    """Write ``world`` to ``path`` — a file name or a binary file object (gzip'd pickle, or
+    gzip'd JSON with ``fmt="json"``). The same world always gives the same bytes."""
+    if fmt not in ("pickle", "json"):
+        raise ValueError(f"unknown snapshot format {fmt!r}: 'pickle' or 'json'")
     with world.lock:
         state = _state(world, "documents" if fmt == "json" else "shapes")
-        if fmt == "json":
-            state["rng"] = [state["rng"][0], list(state["rng"][1]), state["rng"][2]]
-            with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as out:
-                _write_json(state, out)
-        elif fmt == "pickle":
-            with gzip.open(path, "wb", compresslevel=1) as out:
+        with _gzip(path) as out:
+            if fmt == "json":
+                state["rng"] = [state["rng"][0], list(state["rng"][1]), state["rng"][2]]
+                with io.TextIOWrapper(out, encoding="utf-8") as text:
+                    _write_json(state, text)
+            else:
                 pickle.dump(state, out, protocol=5)
-        else:
-            raise ValueError(f"unknown snapshot format {fmt!r}: 'pickle' or 'json'")
+
+
+@contextlib.contextmanager
+def _gzip(target):
+    """A level-1 gzip stream into ``target`` (a file name or a binary file object) whose header
+    holds neither a file name nor a time (``gzip.open`` writes both)."""
+    with contextlib.ExitStack() as stack:
+        raw = target if hasattr(target, "write") else stack.enter_context(open(target, "wb"))
+        yield stack.enter_context(gzip.GzipFile(filename="", mode="wb", compresslevel=1,
+                                                fileobj=raw, mtime=0))
 
 
 def _write_json(state: dict, out) -> None:
@@ -181,6 +193,8 @@ def load(path, make_world):
             world.tombstones[route].update((t["id"], t) for t in tombstones)
         user = state.get("user")
         world.user = world.docs["users"].get(user) if user else None
+        if world.user is not None and "allProjects" not in world.user:
+            world.user["allProjects"] = True        # written before users had allProjects
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -48,10 +48,11 @@ CHANGE_REQUEST_DEFAULTS = {"status": "pending", "applicable": True, "review": No
                            "observation": None, "actions": [], "isStructureEmpty": False}
 
 RESOURCES: dict[str, Resource] = {r.route: r for r in [
-    _r("projects", "Project", project_scoped=False, defaults=PROJECT_DEFAULTS),
-    _r("users", "User", project_scoped=False, indexes=("username",), hidden=("password",),
+    _r("projects", "Project", project_scoped=False, scoped_by="id", defaults=PROJECT_DEFAULTS),
+    _r("users", "User", project_scoped=False, indexes=("username", "apiKey"), hidden=("password",),
        refs={"role": ("roles",)},
-       defaults={"allUsers": False, "email_confirmed": False, "resources": [], "projects": [],
+       defaults={"allUsers": False, "allProjects": False, "email_confirmed": False,
+                 "resources": [], "projects": [],
                  "projectGroups": [], "phone": None, "observation": None, "locale": None,
                  "browserData": None, "role": None}),
     _r("roles", "Role", project_scoped=False,
@@ -237,7 +238,8 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        defaults={"address": None, "name": None, "box": None, "pole": None, "client": None,
                  "potencyRead": None, "observation": None, "tags": [], "parent": None,
                  "drop": None, "history": {"clients": []}}),
-    _r("ftth-clients", "FTTHClient", project_scoped=False, tag_type="client", indexes=("code",),
+    _r("ftth-clients", "FTTHClient", project_scoped=False, scoped_by=("properties", "client"),
+       tag_type="client", indexes=("code",),
        list_refs={"tags": ("tags",)},
        defaults={"code": None, "name": None, "observation": None, "implanted": False,
                  "certified": False, "status": 0, "cpe": None, "tags": [],

@@ -136,7 +136,8 @@ def new_world(tenant: str = "default", seed: int = 0, clock: Clock | None = None
         world.user = world.insert("users", {
             "username": DEMO_LOGIN["login"], "name": "Integração OZmap", "email":
             "integracoes@example.com", "password": DEMO_LOGIN["password"], "resources": ["API"],
-            "projects": [], "projectGroups": [], "allUsers": False, "email_confirmed": True,
+            "projects": [], "projectGroups": [], "allProjects": True, "allUsers": False,
+            "email_confirmed": True,
             "apiKey": api_key, "role": None, "phone": None, "observation": None, "locale": "pt-BR",
             "browserData": None})
         world.user["creatorData"] = world.creator()

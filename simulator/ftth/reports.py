@@ -14,7 +14,7 @@ complete or counted. Computed from the world as it is, within what the key may s
 from __future__ import annotations
 
 from ..core import geo
-from ..core.errors import Invalid
+from ..core.errors import Invalid, RuleViolation
 from ..core.world import ALL_ACCESS, locked
 from .cables import geometry
 from .catalogue import NETWORK_CONNECTORS
@@ -119,6 +119,10 @@ def move(world, report_id, lat, lng, access=ALL_ACCESS) -> dict:
     moved = {"type": "Polygon", "coordinates": [[[round(x + dx, 9), round(y + dy, 9)]
                                                  for x, y, *_ in ring]
                                                 for ring in report["polygon"]["coordinates"]]}
+    if not all(-180 <= x <= 180 and -90 <= y <= 90 for ring in moved["coordinates"]
+               for x, y in ring):
+        raise RuleViolation("centred there, the report's polygon would leave the map (longitudes "
+                            "-180..180, latitudes -90..90)", "POLYGON_OFF_THE_MAP", "lat")
     world.update(ROUTE, report_id, {"polygon": moved}, access)
     return world.render(ROUTE, report)
 

@@ -265,7 +265,7 @@ def login():
 
 @bp.get("/authenticated")
 def authenticated():
-    user = g.world.user
+    user = g.access.user or g.world.user
     return respond({"id": user["id"], "name": user["name"], "username": user["username"]})
 
 

@@ -37,6 +37,8 @@ FORMATS = Draft202012Validator.FORMAT_CHECKER
 # libyaml's parser when PyYAML was built with it (its wheels are): ~10× faster on a contract
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SERVERS = re.compile(r"^servers:\n(?:[ -].*\n)+", re.M)
+# a closed schema marked ``x-unknown-fields: refused`` stays closed in the lenient mode too
+UNKNOWN = "x-unknown-fields"
 
 
 class Contract:
@@ -67,12 +69,13 @@ class Contract:
     @functools.cached_property
     def lenient_text(self) -> str:
         """The document as a lenient server serves it: every closed schema that a request body
-        or a JSON query parameter reaches admits other fields (``x-unknown-fields: ignored``)."""
+        or a JSON query parameter reaches admits other fields (``x-unknown-fields: ignored``),
+        but those marked ``x-unknown-fields: refused``."""
         document = copy.deepcopy(self.document)
         for node in _request_schemas(document):
-            if node.get("additionalProperties") is False:
+            if node.get("additionalProperties") is False and node.get(UNKNOWN) != "refused":
                 node["additionalProperties"] = True
-                node["x-unknown-fields"] = "ignored"
+                node[UNKNOWN] = "ignored"
         info = document.get("info", {})
         info["description"] = (info.get("description", "") + "\n\n**Unknown fields** in request "
                                "bodies and JSON query parameters are ignored, as OZmap does: "
@@ -245,6 +248,8 @@ def _unknown_fields(error) -> list | None:
     when it is about something else. Of the alternatives of a ``oneOf``/``anyOf``, the first
     whose only errors are unknown fields is the one the value was meant for."""
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        if error.schema.get(UNKNOWN) == "refused":
+            return None
         return [(tuple(error.absolute_path), _extras(error))]
     if error.validator in ("oneOf", "anyOf") and error.context:
         branches: dict = {}

@@ -12,13 +12,17 @@ import pytest
 from ozsim import cli
 
 HELPS = {
-    "": ("serve", "seed", "scenario", "Brazilian ISPs"),
+    "": ("serve", "seed", "scenario", "contract", "Brazilian ISPs"),
     "serve": ("--network SIZE", "--state FILE", "/api/v2/openapi.yaml", "/__ozsim", "OZSIM_PORT",
-              "large"),
+              "large", "--admin-token TOKEN", "X-Ozsim-Admin", "OZSIM_MAX_TENANTS"),
     "seed": ("--size SIZE", "--out FILE", "ozsim serve --state FILE", "top"),
     "scenario": ("run", "list", "scenarios/FORMAT.md", "the target cannot be reached"),
     "scenario run": ("--target URL", "--junit FILE", "the library shipped with ozsim"),
     "scenario list": ("portable",),
+    "contract": ("check", "diff", "drift"),
+    "contract check": ("--target URL", "--readonly", "conforms", "differs", "missing",
+                       "ozmap-simulator[contract]"),
+    "contract diff": ("HAR", "real-vs-contract", "sim-vs-contract", "--network SIZE"),
 }
 
 

@@ -72,9 +72,11 @@ def serving(strict: bool, log):
 
 
 def run(strict: bool, bounded: bool, extra: list[str] = (), workers: int = 2,
-        out=None) -> int:
-    """schemathesis's exit status for one mode; its report goes to ``out`` (default: ours)."""
-    with tempfile.TemporaryFile() as log, serving(strict, log) as base:
+        out=None, server_log: Path | None = None) -> int:
+    """schemathesis's exit status for one mode; its report goes to ``out`` (default: ours),
+    the server's output (tracebacks of 500s) to ``server_log`` (default: nowhere)."""
+    with (open(server_log, "wb") if server_log else tempfile.TemporaryFile()) as log, \
+            serving(strict, log) as base:
         command = [str(BIN / "schemathesis"), "--config-file", str(CONFIG), "--no-color", "run",
                    f"{base}/api/v2/openapi.yaml", "--checks", "all", "-H", f"Authorization: {KEY}",
                    "--seed", SEED, "--workers", str(workers), *(BOUNDED if bounded else FULL),
@@ -90,6 +92,8 @@ def main(argv=None) -> int:
     parser.add_argument("--lenient", action="store_true", help="only the default server")
     parser.add_argument("--bounded", action="store_true", help="the bounded run of make test")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--server-log", metavar="FILE", type=Path,
+                        help="keep the server's output there (.strict appended for --strict)")
     parser.add_argument("extra", nargs="*", help="schemathesis run options (after --)")
     args = parser.parse_args(argv)
     modes = [False, True]
@@ -98,7 +102,9 @@ def main(argv=None) -> int:
     status = 0
     for strict in modes:
         print(f"== schemathesis against ozsim serve{' --strict' if strict else ''}", flush=True)
-        status = run(strict, args.bounded, args.extra, args.workers) or status
+        log = args.server_log and args.server_log.with_name(
+            args.server_log.name + (".strict" if strict else ""))
+        status = run(strict, args.bounded, args.extra, args.workers, server_log=log) or status
     return status
 
 

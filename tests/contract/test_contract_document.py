@@ -29,9 +29,27 @@ def doc() -> dict:
         return yaml.safe_load(fh)
 
 
+def registry_of(doc: dict) -> Registry:
+    """The document registered under ``BASE_URI``, so that ``validator_for`` resolves its refs."""
+    return Registry().with_resource(BASE_URI, Resource.from_contents(doc, default_specification=DRAFT202012))
+
+
 @pytest.fixture(scope="module")
 def registry(doc) -> Registry:
-    return Registry().with_resource(BASE_URI, Resource.from_contents(doc, default_specification=DRAFT202012))
+    return registry_of(doc)
+
+
+def assert_valid_document(doc: dict) -> None:
+    """The OpenAPI 3.1 meta-schema, every ``$ref`` resolving, every component schema a valid
+    Draft 2020-12 schema (for the other contracts' document tests)."""
+    from schemathesis.specs.openapi.definitions import OPENAPI_31
+    errors = list(jsonschema.Draft202012Validator(OPENAPI_31).iter_errors(doc))
+    assert not errors, [e.message for e in errors[:5]]
+    for _, node in walk(doc):
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            resolve(doc, node["$ref"])
+    for schema in doc["components"]["schemas"].values():
+        jsonschema.Draft202012Validator.check_schema(schema)
 
 
 def escape(token: str) -> str:

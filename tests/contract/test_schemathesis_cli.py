@@ -11,7 +11,8 @@ from .live import run
 @pytest.mark.xdist_group("schemathesis-cli")
 @pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
 def test_schemathesis_finds_nothing_but_rule_422s(strict, tmp_path):
-    report = tmp_path / "schemathesis.txt"
+    report, server = tmp_path / "schemathesis.txt", tmp_path / "server.log"
     with report.open("w") as out:
-        status = run(strict, bounded=True, out=out)
-    assert status == 0, report.read_text(errors="replace")[-30000:]
+        status = run(strict, bounded=True, out=out, server_log=server)
+    assert status == 0, (report.read_text(errors="replace")[-30000:]
+                         + server.read_text(errors="replace")[-10000:])

@@ -75,3 +75,26 @@ def test_the_number_of_runs_is_the_periods_elapsed_however_time_is_advanced(ever
     for step in steps:
         jobs.advance(step)
     assert len(seen["job"]) == sum(steps) // every
+
+
+def test_describe_answers_while_a_cycle_runs_and_shows_the_jobs_state():
+    import threading
+    clock = Clock(START)
+    jobs, entered, release = Jobs(clock), threading.Event(), threading.Event()
+
+    def cycle():
+        entered.set()
+        release.wait(30)
+        return {"done": 1}
+
+    jobs.schedule(Job("pull", 600, cycle, state=lambda: {"watermark": "W"}))
+    runner = threading.Thread(target=jobs.run, args=("pull",))
+    runner.start()
+    try:
+        assert entered.wait(30)
+        (described,) = jobs.describe()            # not blocked by the running cycle
+        assert (described["runs"], described["state"]) == (0, {"watermark": "W"})
+    finally:
+        release.set()
+        runner.join(30)
+    assert jobs.describe()[0]["runs"] == 1

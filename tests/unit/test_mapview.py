@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ozsim.core.errors import Forbidden, Invalid
+from ozsim.core.errors import Invalid, NotFound
 from ozsim.core.world import Access
 from ozsim.ftth import mapview
 from ozsim.ftth.optics import calculated_power
@@ -122,7 +122,7 @@ def test_projects_outside_a_key_are_not_shown():
     view = mapview.viewport(world, bounds_of(world), 17, key)
     assert view["boxes"]["total"] == 0 and view["cables"] == [] and view["condominiums"] == []
     prop = reserve(world, net.ctos[0], "Z")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):                 # outside the key's projects: it does not exist
         mapview.optical_path(world, prop["id"], key)
 
 
