@@ -51,12 +51,6 @@ class MethodNotAllowed(DomainError):
     default_code = "METHOD_NOT_ALLOWED"
 
 
-class Conflict(DomainError):
-    """The request was made against a state that has changed since (409)."""
-    status = 409
-    default_code = "CONFLICT"
-
-
 class UnsupportedMediaType(DomainError):
     """A body in a media type the operation does not take (415)."""
     status = 415
@@ -75,7 +69,8 @@ class RuleViolation(DomainError):
 
 
 class Conflict(DomainError):
-    """The request conflicts with the current state: already done, in progress, duplicate (409)."""
+    """The request conflicts with the current state: already done, in progress, duplicate, or
+    made against a state that has changed since (409)."""
     status = 409
     default_code = "CONFLICT"
 
