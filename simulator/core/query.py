@@ -656,12 +656,30 @@ def parse_populate(args) -> list[str]:
 
 def loads(text: str | bytes, where: str):
     """Strict JSON (RFC 8259, as orjson reads it): no NaN or Infinity, no number beyond a
-    double, nesting at most 1024 deep. Anything else is Invalid(INVALID_JSON) naming ``where``."""
+    double, nesting at most 1024 deep. Anything else is Invalid(INVALID_JSON) naming ``where``.
+    Numbers read as JavaScript (OZmap's) reads them: an integral one is an integer (``3.0``
+    is ``3``, what ``range`` and list indexes take), up to 2**53."""
     try:
-        return orjson.loads(text)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"{where} is not valid JSON: {exc}", code="INVALID_JSON",
                       field=where) from None
+    return _integral(value) if _FLOAT.search(text if isinstance(text, bytes) else
+                                              text.encode()) else value
+
+
+_FLOAT = re.compile(rb"[0-9][.eE]")       # what a JSON number that decodes as a float holds
+_SAFE = 2 ** 53
+
+
+def _integral(value):
+    if value.__class__ is float:
+        return int(value) if value.is_integer() and -_SAFE <= value <= _SAFE else value
+    if value.__class__ is dict:
+        return {k: _integral(v) for k, v in value.items()}
+    if value.__class__ is list:
+        return [_integral(v) for v in value]
+    return value
 
 
 def parse_json_param(name: str, raw):

@@ -48,9 +48,10 @@ def json_body():
 def form_fields() -> dict:
     """The fields of a ``multipart/form-data`` request: a text field as its string (a list
     when it repeats); file parts as the list of their file names."""
-    fields = {k: v if len(v) > 1 else v[0] for k, v in request.form.lists()}
+    fields = {k: v if len(v) > 1 else v[0] for k, v in request.form.lists() if k is not None}
     for key, uploads in request.files.lists():
-        fields[key] = [upload.filename or "" for upload in uploads]
+        if key is not None:             # a part without a name names no field
+            fields[key] = [upload.filename or "" for upload in uploads]
     return fields
 
 

@@ -272,6 +272,22 @@ def test_network_connectors_and_connectables_are_views_over_their_collections(ap
     assert api.ok("GET", f"dios/{dio['id']}", 200)["connectables"]["output"][0] is None
 
 
+def test_counts_read_as_javascript_reads_them_and_are_bounded(api, project):
+    """``4.0`` is 4 (OZmap is a JavaScript server); a type cannot promise a million positions."""
+    made = api.ok("POST", "dio-types", 201, body={"code": "DIO 4", "ratio": 4.0, "tray_number": 1.0})
+    assert made["ratio"] == 4 and isinstance(made["ratio"], int)
+    dio = api.ok("POST", "dios", 201, body={"parent": _pop(api, project)["id"],
+                                            "dioType": made["id"]})
+    assert dio["port_labels"] == ["1", "2", "3", "4"]
+    for route, body in (("dio-types", {"code": "DIO 1M", "ratio": 10 ** 6}),
+                        ("switch-types", {"code": "SW 1M", "ratio": 10 ** 6}),
+                        ("cable-types", {"code": "1M F", "fiberNumber": 10 ** 6, "looseNumber": 1,
+                                         "base_loss": 0.35})):
+        refused = api.post(route, body=body)
+        assert refused.status_code == 400, (route, refused.get_json())
+        assert refused.get_json()["field"] in ("ratio", "fiberNumber")
+
+
 # ---- box internals: topology, design, structure --------------------------------------------------
 def _cto_with_a_cable(api, project):
     """A CEO and a CTO joined by a 12-fibre cable; a 1x8 service splitter in the CTO."""

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from ozsim.core.errors import Invalid, NotFound
 from ozsim.core.geo import distance_m
-from ozsim.core.query import (MISSING, get_path, parse_filter, parse_json_param,
+from ozsim.core.query import (MISSING, get_path, loads, parse_filter, parse_json_param,
                                    parse_populate, parse_select, parse_sort, sort_docs)
 
 BOX = {
@@ -283,6 +283,12 @@ def test_filter_errors(raw, code, needle):
 
 
 # ---- sort ---------------------------------------------------------------------------------
+
+def test_loads_reads_integral_numbers_as_integers():
+    decoded = loads(b'{"ratio": 4.0, "loss": 0.5, "big": 1e300, "text": "1.0", "list": [2E0]}', "body")
+    assert decoded == {"ratio": 4, "loss": 0.5, "big": 1e300, "text": "1.0", "list": [2]}
+    assert type(decoded["ratio"]) is int and type(decoded["big"]) is float
+
 
 def test_parse_sort():
     assert parse_sort(None) == []
