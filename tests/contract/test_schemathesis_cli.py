@@ -1,6 +1,7 @@
-"""The schemathesis CLI, every check, against a live ``ozsim serve`` — bounded (a few cases per
-operation, no coverage phase: ``make schemathesis`` runs it all), in the default mode and with
-``--strict``. A failure prints the end of schemathesis's report, with a ``curl`` per finding."""
+"""The schemathesis CLI, every check, against a live ``ozsim serve`` — bounded (every operation,
+a few cases each, no coverage phase: ``make schemathesis`` runs it all), in the default mode and
+with ``--strict``. A failure prints the end of schemathesis's report, with a ``curl`` per
+finding, and the server's tracebacks."""
 from __future__ import annotations
 
 import pytest

@@ -1,7 +1,8 @@
 """Schemathesis against OZneutral in-process: no 5xx, no response outside its contract.
 
-One pytest test per operation of ``contracts/ozneutral.yaml`` (ids as in
-``test_schemathesis.py``), a bounded number of generated requests each, sent with the token
+One pytest test per operation of ``contracts/ozneutral.yaml`` (its id is the operation: with
+``schema.parametrize()`` every item would share one node id, which ``pytest-xdist --dist
+loadgroup`` merges into one), a bounded number of generated requests each, sent with the token
 of a partner in an active partnership with an integrated operator — so generated bodies meet
 real parties, places and sales as well as unknown ones.
 """
