@@ -128,6 +128,14 @@ SHIPPED_TYPES = {
 }
 
 
+# The ids of shipped documents come from the RNG, which then builds a generated network: the
+# types the first networks were built after keep drawing as they did, the ones added since put
+# the RNG's state back — so that a seed builds the same network however the catalogue grows.
+RNG_DRAWING = frozenset(("box-types", "splitter-types", "cable-types", "pole-types", "pop-types",
+                         "olt-types", "building-types", "connector-types", "fusion-types",
+                         "pendency-types", "colors"))
+
+
 def new_world(tenant: str = "default", seed: int = 0, clock: Clock | None = None,
               api_key: str = DEMO_API_KEY, settings: dict | None = None) -> FtthWorld:
     """A world with its API user and the shipped types; no network yet."""
@@ -141,19 +149,18 @@ def new_world(tenant: str = "default", seed: int = 0, clock: Clock | None = None
             "apiKey": api_key, "role": None, "phone": None, "observation": None, "locale": "pt-BR",
             "browserData": None})
         world.user["creatorData"] = world.creator()
-        # the catalogue draws ids from the RNG: put its state back after it, so that what is
-        # built on a new world (a generated network) does not change when the catalogue grows
-        state = world.rng.getstate()
         shipped = {}
         for route, items in SHIPPED_TYPES.items():
+            state = None if route in RNG_DRAWING else world.rng.getstate()
             for item in items:
                 body = {k: shipped[v] if isinstance(v, tuple) else v for k, v in item.items()}
                 doc = (world.insert(route, {**world.resources[route].fresh_defaults(), **body})
                        if "id" in body else world.create(route, body))   # OZmap's own fixed id
                 shipped[(route, doc.get("name") or doc.get("code"))] = doc["id"]
+            if state is not None:
+                world.rng.setstate(state)
         world.set_fields("users", world.user, {"role": shipped[("roles", "Administrador")]},
                          touch=False)
-        world.rng.setstate(state)
     return world
 
 

@@ -82,7 +82,9 @@ class Contract:
                                "dropped, and named in the `X-Ozsim-Warning` response header. "
                                "A strict server (`ozsim serve --strict`) refuses them with 400.\n")
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-        return yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=110)
+        header = "".join(re.match(r"(?:#.*\n)*", self.text).group())   # the file's own comments
+        return header + yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True,
+                                  width=110)
 
 
 def _valid_by_rust(validator):

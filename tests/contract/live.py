@@ -76,13 +76,13 @@ def run(strict: bool, bounded: bool, extra: list[str] = (), workers: int = 2,
     """schemathesis's exit status for one mode; its report goes to ``out`` (default: ours),
     the server's output (tracebacks of 500s) to ``server_log`` (default: nowhere)."""
     with (open(server_log, "wb") if server_log else tempfile.TemporaryFile()) as log, \
-            serving(strict, log) as base:
+            serving(strict, log) as base, tempfile.TemporaryDirectory() as scratch:
         command = [str(BIN / "schemathesis"), "--config-file", str(CONFIG), "--no-color", "run",
                    f"{base}/api/v2/openapi.yaml", "--checks", "all", "-H", f"Authorization: {KEY}",
                    "--seed", SEED, "--workers", str(workers), *(BOUNDED if bounded else FULL),
                    *extra]
-        return subprocess.run(command, stdout=out, stderr=subprocess.STDOUT,
-                              check=False).returncode
+        return subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False,
+                              cwd=scratch).returncode     # its cache (.schemathesis/) goes too
 
 
 def main(argv=None) -> int:

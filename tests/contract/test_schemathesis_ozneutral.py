@@ -43,10 +43,11 @@ def _partner_token() -> str:
     operator = http.post("/ozneutral/operators", json={
         "name": "Operadora", "site": "https://op.example", "email": "op@schemathesis.example",
         "password": PASSWORD, "portDefaultPrice": 40}).json
+    role = http.get("/api/v2/roles", headers={"Authorization": key}).json["rows"][0]["id"]
     http.post("/api/v2/users", headers={"Authorization": key}, json={
         "username": "integ", "name": "Integração", "email": "integ@op.example",
-        "password": PASSWORD, "resources": ["API"], "role": "5" * 24, "apiKey": "integ-key",
-        "projects": [{"project": net.project, "role": "5" * 24, "fromGroup": False}],
+        "password": PASSWORD, "resources": ["API"], "role": role, "apiKey": "integ-key",
+        "projects": [{"project": net.project, "role": role, "fromGroup": False}],
         "projectGroups": []})
     operator_token = token("op@schemathesis.example")
     http.put(f"/ozneutral/operators/{operator['_id']}/integration", json={

@@ -17,7 +17,6 @@ from ..unit.fixtures import north, project_network, reserve
 SIM = Simulator(network="empty")
 APP = contract_check.install(create_app(SIM))
 PASSWORD = "s3nha-forte"
-ROLE = "5" * 24                      # roles are not modelled: any ObjectId
 TMF = "/ozneutral/tmf-api"
 
 
@@ -67,11 +66,17 @@ def outsider(http: Http) -> Party:
     return sign_up(http, "partner", "Estranho", f"x-{uuid.uuid4().hex}@x.example")
 
 
+def role(http: Http, key: str) -> str:
+    """A role of the tenant of ``key`` (its API user's, which every tenant ships)."""
+    return http.call("GET", "/api/v2/roles", key=key, status=200)["rows"][0]["id"]
+
+
 def ozmap_user(http: Http, key: str, login: str, projects, resources=("API",)) -> dict:
+    kind = role(http, key)
     return http.call("POST", "/api/v2/users", {
         "username": login, "name": login, "email": f"{login}@example.com", "password": PASSWORD,
-        "resources": list(resources), "role": ROLE, "apiKey": f"{key}-{login}",
-        "projects": [{"project": p, "role": ROLE, "fromGroup": False} for p in projects],
+        "resources": list(resources), "role": kind, "apiKey": f"{key}-{login}",
+        "projects": [{"project": p, "role": kind, "fromGroup": False} for p in projects],
         "projectGroups": []}, key=key, status=201)
 
 

@@ -149,7 +149,8 @@ def test_sale_projects_are_intersected_with_the_integration_users(market):
     http.call("PUT", url, {"projects": None}, token=operator.token, status=200)
     # the integration user loses project B in OZmap: it is no longer for sale
     market.world.update("users", market.user["id"], {
-        "projects": [{"project": market.a.project, "role": "5" * 24, "fromGroup": False}]})
+        "projects": [{"project": market.a.project, "role": next(iter(market.world.docs["roles"])),
+                      "fromGroup": False}]})
     assert [p["id"] for p in http.call("GET", url, token=operator.token, status=200)["projects"]] \
         == [market.a.project]
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from ..unit.fixtures import north, project_network, reserve
-from .conftest import PASSWORD, ROLE, TMF, reservation_body
+from .conftest import PASSWORD, TMF, reservation_body
 
 pytestmark = pytest.mark.xdist_group("live")
 ATTEMPTS = 24
@@ -44,10 +44,11 @@ def test_24_partners_threads_race_for_the_last_port(live_server, simulator):
         return made["_id"], token
 
     operator, op_token = party("operator", f"op-{uid}@race.example")
+    role = call("GET", "/api/v2/roles", key=key)["rows"][0]["id"]
     call("POST", "/api/v2/users", {
         "username": f"integ-{uid}", "name": "Integração", "email": f"integ-{uid}@race.example",
-        "password": PASSWORD, "resources": ["API"], "role": ROLE, "apiKey": f"integ-{uid}",
-        "projects": [{"project": net.project, "role": ROLE, "fromGroup": False}],
+        "password": PASSWORD, "resources": ["API"], "role": role, "apiKey": f"integ-{uid}",
+        "projects": [{"project": net.project, "role": role, "fromGroup": False}],
         "projectGroups": []}, key=key, status=201)
     call("PUT", f"/ozneutral/operators/{operator}/integration", {
         "login": f"integ-{uid}", "password": PASSWORD, "apiKey": f"integ-{uid}"}, token=op_token)
