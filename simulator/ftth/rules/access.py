@@ -27,19 +27,22 @@ def check_memberships(world, values: dict) -> None:
             world.check_ref(f"projectGroups[{i}].group", item["group"], ("project-groups",), None)
 
 
-def _holders(world, field: str, key: str, value: str) -> list[str]:
-    """Ids of the users whose ``field`` list holds an item with ``key`` equal to ``value``."""
-    return sorted(u["id"] for u in world.docs["users"].values()
-                  if any(isinstance(i, dict) and i.get(key) == value for i in u.get(field) or ()))
+def refuse_if_listed(world, doc: dict, what: str, holders) -> None:
+    """422 ELEMENT_IN_USE when an item of another document's list names ``doc``: ``holders``
+    are (route, its label, list field, item key), e.g. ("users", "user", "projects", "role")."""
+    for route, label, field, key in holders:
+        holder = next((d["id"] for d in world.docs[route].values()
+                       if any(isinstance(i, dict) and i.get(key) == doc["id"]
+                              for i in d.get(field) or ())), None)
+        if holder:
+            raise RuleViolation(f"{what} {doc['id']} is still listed by {label} {holder} "
+                                f"('{field}[].{key}'); remove it there first",
+                                "ELEMENT_IN_USE", field)
 
 
 class Roles(Rules):
     def before_delete(self, world, resource, doc):
-        users = _holders(world, "projects", "role", doc["id"])
-        if users:
-            raise RuleViolation(f"role {doc['id']} is the role of user {users[0]} in one of its "
-                                "projects ('projects[].role'); change that first",
-                                "ELEMENT_IN_USE", "projects")
+        refuse_if_listed(world, doc, "Role", (("users", "user", "projects", "role"),))
         super().before_delete(world, resource, doc)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.errors import RuleViolation
 from ...core.rules import Rules
-from .access import check_memberships
+from .access import check_memberships, refuse_if_listed
 
 
 class Named(Rules):
@@ -62,14 +62,9 @@ class Projects(Rules):
 
     def before_delete(self, world, resource, doc):
         """Users and project groups list projects inside their items: those hold it too."""
-        for route, what in (("users", "user"), ("project-groups", "project group")):
-            holder = next((d["id"] for d in world.docs[route].values()
-                           if any(isinstance(i, dict) and i.get("project") == doc["id"]
-                                  for i in d.get("projects") or ())), None)
-            if holder:
-                raise RuleViolation(f"Project {doc['id']} is still listed by {what} {holder} "
-                                    "('projects[].project'); remove it there first",
-                                    "ELEMENT_IN_USE", "projects")
+        refuse_if_listed(world, doc, "Project", (("users", "user", "projects", "project"),
+                                                 ("project-groups", "project group", "projects",
+                                                  "project")))
         super().before_delete(world, resource, doc)
 
 
