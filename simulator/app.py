@@ -87,6 +87,7 @@ class Simulator:
     def is_strict(self, tenant: str) -> bool:
         """Whether the tenant's requests with unknown fields are refused (else they are dropped)."""
         return self.strict_tenants.get(tenant, self.strict)
+
     def _primary(self) -> dict[str, str]:
         """{the key a tenant was created with: tenant} (not its users' keys and tokens)."""
         return {k: t for k, t in self.tenants.keys().items() if self.tenants.user_of(k) is None}

@@ -221,7 +221,7 @@ def parser() -> argparse.ArgumentParser:
                             "but loopback serves the control plane disabled")
     serve.add_argument("--max-tenants", type=int, metavar="N",
                        help="most tenants at once (OZSIM_MAX_TENANTS, default "
-                            f"{SERVE_LIMITS['max_tenants']}")
+                            f"{SERVE_LIMITS['max_tenants']})")
     serve.add_argument("--max-network", metavar="SIZE",
                        help="largest network a created or seeded tenant may have "
                             f"(OZSIM_MAX_NETWORK, default {SERVE_LIMITS['max_network']})")

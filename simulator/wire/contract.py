@@ -6,7 +6,8 @@ count and resource name) and per-operation jsonschema validators (Draft 2020-12,
 resolved inside the document). Strict mode rejects unknown fields; lenient mode (OZmap's own
 behaviour) drops them wherever they are — inside a ``oneOf``/``anyOf``, from the alternative
 the value was meant for — and reports their paths, and the document it serves
-(``Contract.served_from``) says so: every schema a request reaches admits other fields.
+(``Contract.served_from``) says so: every schema a request reaches admits other fields (but
+those marked ``x-unknown-fields: refused``: a filter's range, whose keys are operators).
 
 Every schema is compiled twice: by ``jsonschema_rs`` (Rust, ~1 µs per check) for a yes/no
 answer, and by ``jsonschema`` (Python) for the error. A request goes through the Python
