@@ -3,7 +3,8 @@
 Documents are plain ``dict``s in ``world.docs[route][id]``; this module holds the three
 storage decisions of ARCHITECTURE.md "Storage" (measured on ``large``: benchmarks/README.md):
 
-* equality-index buckets — ``hold``/``release``: a bare id, a tuple, or a set;
+* equality-index buckets — ``hold``/``release`` (``hold_all`` in bulk): a bare id, a tuple,
+  or a set;
 * key-sharing documents — ``compact``/``maker``, used by the bulk paths;
 * one shared, frozen empty list — ``EMPTY``.
 """
@@ -113,6 +114,32 @@ def hold(index: dict, value, doc_id: str) -> None:
             index[value] = held + (doc_id,) if len(held) < SMALL_BUCKET else {*held, doc_id}
     else:
         held.add(doc_id)
+
+
+def hold_all(index: dict, values: list, ids: list) -> None:
+    """``hold(index, value, doc_id)`` for each value and id, in order, skipping what ``hold``'s
+    callers skip (None, dicts, lists). Into an empty index (a snapshot load), each value's
+    bucket is made once instead of growing a tuple id by id; the ids must be distinct."""
+    if index:
+        for value, doc_id in zip(values, ids):
+            if value is not None and not isinstance(value, (dict, list)):
+                hold(index, value, doc_id)
+        return
+    if values.count(None) == len(values):
+        return
+    first = index.setdefault
+    for value, doc_id in zip(values, ids):
+        if value is None or isinstance(value, (dict, list)):
+            continue
+        held = first(value, doc_id)
+        if held is not doc_id:
+            if held.__class__ is list:
+                held.append(doc_id)
+            else:
+                index[value] = [held, doc_id]
+    for value, held in index.items():
+        if held.__class__ is list:
+            index[value] = tuple(held) if len(held) <= SMALL_BUCKET else set(held)
 
 
 def release(index: dict, value, doc_id: str) -> None:

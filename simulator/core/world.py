@@ -14,6 +14,7 @@ import gc
 import random
 import re
 import threading
+from itertools import repeat
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -23,7 +24,7 @@ from .errors import Forbidden, Invalid, MethodNotAllowed, NotFound, RuleViolatio
 from .ids import object_id
 from .query import MISSING, Filter, get_path, parse_filter, sort_docs
 from .resource import Resource, View
-from .store import compact, hold, release
+from .store import compact, hold, hold_all, release
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 
@@ -149,6 +150,21 @@ class World:
         self.docs[route][doc["id"]] = doc
         self._index(route, doc, add=True)
 
+    def keep_all(self, route: str, docs: list[dict]) -> None:
+        """``keep`` of many documents (snapshot loads), in order: the same indexes, observers
+        and spatial index, built field by field instead of document by document."""
+        ids = [doc["id"] for doc in docs]
+        self.docs[route].update(zip(ids, docs))
+        indexes, observers, spatial = self._keeps[route]
+        for field_name, index in indexes:
+            hold_all(index, list(map(dict.get, docs, repeat(field_name))), ids)
+        for observer in observers:
+            for doc in docs:
+                observer.note(route, doc, True)
+        if spatial is not None:
+            spatial.insert_all((doc["id"], coords[0], coords[1])
+                               for doc in docs if (coords := doc.get("coords")))
+
     def set_fields(self, route: str, doc: dict, changes: dict, touch: bool = True) -> None:
         """Apply field changes to a stored document, keeping indexes right."""
         if not changes:
@@ -191,7 +207,10 @@ class World:
 
         Documents are trees freed by reference counting; but the first full collection after
         a build walks every container — about 1 s per 1.5 M objects, a stop-the-world pause
-        in the middle of serving. Frozen objects are skipped by every later collection."""
+        in the middle of serving. Frozen objects are skipped by every later collection.
+        Call it while the bulk path still holds the cyclic GC off: everything it made is in
+        the youngest generation until then, and the first allocation after ``gc.enable()``
+        would collect it all (1.2 s on ``large``)."""
         if sum(len(docs) for docs in self.docs.values()) >= threshold:
             gc.freeze()
 
