@@ -1,34 +1,25 @@
-"""Shared plumbing of the HTTP benchmarks: servers started and stopped by pid, wrk runs with
-Lua scripts that report JSON, free ports, readiness polling."""
+"""Shared plumbing of the HTTP benchmarks: wrk runs with Lua scripts that report JSON, and
+servers measured while they run (CPU time and RSS from /proc). Servers are started, polled
+until ready and stopped by the test suite's helpers (``tests.support``)."""
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
-import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
+from tests.support import Server, free_port, ozsim  # noqa: F401 - free_port: for the scripts
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 PRISM = os.path.join(HERE, "node_modules", ".bin", "prism")
 
 
 def demo_key() -> str:
     from ozsim.ftth.domain import DEMO_API_KEY
     return DEMO_API_KEY
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def require_wrk() -> str:
@@ -39,51 +30,8 @@ def require_wrk() -> str:
     return wrk
 
 
-class Server:
-    """A server process in its own process group, stopped (by its pid) on exit."""
-
-    def __init__(self, name: str, cmd: list[str], port: int, ready_path: str = "/",
-                 env: dict | None = None, cwd: str | None = None, headers: dict | None = None,
-                 timeout: float = 900.0):
-        self.name, self.cmd, self.port, self.ready_path = name, cmd, port, ready_path
-        self.env = {**os.environ, **(env or {})}
-        self.cwd, self.headers, self.timeout = cwd or ROOT, headers or {}, timeout
-        self.proc = None
-        self.log = tempfile.TemporaryFile()
-        self.started_in = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "Server":
-        started = time.perf_counter()
-        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"{self.name} exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                request = urllib.request.Request(self.base + self.ready_path, headers=self.headers)
-                with urllib.request.urlopen(request, timeout=2) as response:
-                    if response.status < 500:
-                        break
-            except urllib.error.HTTPError as exc:
-                if exc.code < 500:
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            time.sleep(0.25)
-        else:
-            self.__exit__()
-            raise SystemExit(f"{self.name} was not ready within {self.timeout:.0f} s")
-        self.started_in = time.perf_counter() - started
-        return self
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-4000:]
+class Measured(Server):
+    """A server (``tests.support.Server``) whose CPU time and memory can be read while it runs."""
 
     def pids(self) -> list[int]:
         """The server process and the others of its process group (workers, if any)."""
@@ -124,27 +72,19 @@ class Server:
                 continue
         return total / 1024
 
-    def __exit__(self, *exc) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)     # the group we started, by its id
-                self.proc.wait(timeout=15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait()
 
-
-def ozsim_cmd(port: int, network: str | None = None, state: str | None = None,
-              threads: int = 8) -> list[str]:
-    cmd = [os.path.join(VENV_BIN, "ozsim"), "serve", "--port", str(port), "--threads", str(threads)]
+def ozsim_serve(port: int, network: str | None = None, state: str | None = None,
+                threads: int | None = None) -> list[str]:
+    """``ozsim serve`` on ``port``: a snapshot (``state``) or a network, ``threads`` request
+    threads (the default of ``ozsim serve`` when None)."""
+    args = ["serve", "--port", str(port)]
+    if threads is not None:
+        args += ["--threads", str(threads)]
     if state:
-        cmd += ["--state", state]
+        args += ["--state", state]
     elif network:
-        cmd += ["--network", network]
-    return cmd
+        args += ["--network", network]
+    return ozsim(*args)
 
 
 def get_json(url: str, key: str, params: dict | None = None):
