@@ -4,20 +4,28 @@ A snapshot holds everything that makes a world what it is — the collections, t
 the settings, the RNG state, the clock state, the id mint and the API user — and nothing
 that can be derived: equality indexes, spatial indexes and the port ledger are rebuilt on load.
 
-Format (version 3): a gzip stream (level 1, no name, no time stamp: the same world always
-gives the same bytes) holding a sequence of pickles (protocol 5) written by one pickler, so
-that an object met again in a later pickle is a reference to the first one. They hold plain
-builtins only — dicts, lists, tuples, strings, numbers, booleans, ``None`` — the world's
-shared empty list (``store.EMPTY``, named by ``shared_empty``) and ``builtins.list``:
+Format (version 3): a gzip stream (level 1, no name, no time stamp) holding a sequence of
+pickles (protocol 5) written by one pickler, so that an object met again in a later pickle
+is a reference to the first one. They hold plain builtins only — dicts, lists, tuples,
+strings, numbers, booleans, ``None`` — the world's shared empty list (``store.EMPTY``, named
+by ``shared_empty``) and ``builtins.list``:
 
-1. the header: ``{"format": "ozsim-snapshot", "version": 3, "layout": "columns", "tenant",
-   "seed", "settings", "tombstones": {route: [tombstone, ...]}, "rng": random.getstate(),
-   "clock": {"frozen": iso|None, "last": iso|None}, "ids": {"counter", "seconds"},
-   "user": user id | None, "counts": {route: number of documents}}``;
-2. then, for every route of ``counts`` in that order, ``[route, order, groups]``: ``groups``
-   is ``[[keys, column, column, ...], ...]``, the route's documents grouped by their keys (in
+1. the header, a JSON text: ``{"format": "ozsim-snapshot", "version": 3, "layout":
+   "columns", "tenant", "seed", "settings", "rng": random.getstate(), "clock": {"frozen":
+   iso|None, "last": iso|None}, "ids": {"counter", "seconds"}, "user": user id | None,
+   "counts": [[route, number of documents], ...], "tombstones": [route, ...]}``;
+2. the tombstones of those routes, ``[[tombstone, ...], ...]``;
+3. for every route of ``counts``, in that order, ``[order, groups]``: ``groups`` is
+   ``[[keys, column, column, ...], ...]``, the route's documents grouped by their keys (in
    order), one column of values per key; ``order`` is None for a single group, else the group
    of each document in turn, so that documents come back in the order the world held them.
+
+What the world's structure names rather than its data — route names, document keys (a
+loaded world's documents use the code's own key strings), settings keys, the header's own
+keys — is written as JSON text (the header, each group's ``keys``): written as strings, they
+would share the pickler's memo with equal strings of the data in one save and not in the
+next. So the same world always gives the same bytes, and a snapshot of a loaded world is
+byte for byte the snapshot it was loaded from.
 
 Loading builds every document straight into its compact, key-sharing form (``store.maker``)
 from the columns, one route at a time, and builds the route's indexes field by field
@@ -90,8 +98,8 @@ class _Column:
         return list, (), None, self.items
 
 
-def _columns(route: str, docs: dict) -> list:
-    """``[route, order, groups]`` of a route's documents (the module docstring)."""
+def _columns(docs: dict) -> list:
+    """``[order, groups]`` of a route's documents (the module docstring)."""
     groups: dict[tuple, tuple[int, list]] = {}
     order = []
     for doc in docs.values():
@@ -101,8 +109,8 @@ def _columns(route: str, docs: dict) -> list:
             group = groups[keys] = (len(groups), [])
         group[1].append(doc)
         order.append(group[0])
-    return [route, order if len(groups) > 1 else None,
-            [[list(keys), *(_Column(map(itemgetter(key), members)) for key in keys)]
+    return [order if len(groups) > 1 else None,
+            [[json.dumps(keys), *(_Column(map(itemgetter(key), members)) for key in keys)]
              for keys, (_, members) in groups.items()]]
 
 
@@ -110,11 +118,11 @@ def _header(world, layout: str) -> dict:
     clock = world.clock
     frozen = getattr(clock, "_frozen", None)
     last = getattr(clock, "_last", None)
+    version, internal, gauss = world.rng.getstate()
     return {
         "format": FORMAT, "version": VERSION, "layout": layout, "tenant": world.tenant,
         "seed": world.seed, "settings": dict(world.settings),
-        "tombstones": {route: list(t.values()) for route, t in world.tombstones.items() if t},
-        "rng": world.rng.getstate(),
+        "rng": [version, list(internal), gauss],
         "clock": {"frozen": iso(frozen) if frozen else None, "last": iso(last) if last else None},
         "ids": {"counter": world._id_counter, "seconds": world._id_seconds},
         "user": world.user["id"] if world.user else None,
@@ -127,18 +135,21 @@ def save(world, path, fmt: str = "pickle") -> None:
         raise ValueError(f"unknown snapshot format {fmt!r}: 'pickle' or 'json'")
     with world.lock, open(path, "wb") as raw, \
             gzip.GzipFile(filename="", mode="wb", compresslevel=1, fileobj=raw, mtime=0) as out:
+        header = _header(world, "documents" if fmt == "json" else "columns")
+        tombstoned = [route for route, tombstones in world.tombstones.items() if tombstones]
         if fmt == "json":
-            state = _header(world, "documents")
-            state["rng"] = [state["rng"][0], list(state["rng"][1]), state["rng"][2]]
-            state["docs"] = {route: list(docs.values()) for route, docs in world.docs.items()}
-            _write_json(state, io.TextIOWrapper(out, encoding="utf-8"))
+            header["tombstones"] = {route: list(world.tombstones[route].values())
+                                    for route in tombstoned}
+            header["docs"] = {route: list(docs.values()) for route, docs in world.docs.items()}
+            _write_json(header, io.TextIOWrapper(out, encoding="utf-8"))
             return
-        header = _header(world, "columns")
-        header["counts"] = {route: len(docs) for route, docs in world.docs.items() if docs}
+        header["counts"] = [[route, len(docs)] for route, docs in world.docs.items() if docs]
+        header["tombstones"] = tombstoned
         pickler = pickle.Pickler(out, protocol=5)
-        pickler.dump(header)
-        for route in header["counts"]:
-            pickler.dump(_columns(route, world.docs[route]))
+        pickler.dump(json.dumps(header, separators=(",", ":")))
+        pickler.dump([list(world.tombstones[route].values()) for route in tombstoned])
+        for route, _ in header["counts"]:
+            pickler.dump(_columns(world.docs[route]))
 
 
 def _write_json(state: dict, out) -> None:
@@ -240,11 +251,14 @@ def _open(path):
 
 
 def _read(stream, path):
-    """(the first object of the stream, the unpickler to read the next ones, or None)."""
+    """(the header, the unpickler to read the rest of a version 3 stream, or None)."""
     first = stream.peek(1)[:1]
-    if first == b"\x80":                                       # pickle protocol 2+
+    if first == b"\x80":                                      # pickle protocol 2+
         unpickler = _BuiltinsOnly(stream)
-        return unpickler.load(), unpickler
+        head = unpickler.load()
+        if isinstance(head, str):                              # version 3: a JSON header
+            return json.loads(head), unpickler
+        return head, None                                      # versions 1 and 2: one pickle
     if first == b"{":
         return json.load(io.TextIOWrapper(stream, encoding="utf-8")), None
     raise SnapshotError(f"{path} is not a snapshot (unknown payload)")
@@ -286,11 +300,11 @@ def _load(stream, path, make_world):
         clock._last = parse_iso(clock_state["last"])
     world = make_world(state["tenant"], state["seed"], clock, state.get("settings"))
     layout = state.get("layout")
+    tombstones = state.get("tombstones") or {}
     if layout == "columns":
-        for expected, count in state["counts"].items():
-            route, order, groups = unpickler.load()
-            if route != expected:
-                raise SnapshotError(f"{path} holds {route!r} where {expected!r} was announced")
+        tombstones = dict(zip(tombstones, unpickler.load(), strict=True))
+        for route, count in state["counts"]:
+            order, groups = unpickler.load()
             world.keep_all(_known(world, route, path), _from_columns(route, order, groups, count))
     else:
         for route, docs in state["docs"].items():
@@ -304,8 +318,8 @@ def _load(stream, path, make_world):
     world.rng.setstate((version, tuple(internal), gauss))
     world._id_counter = state["ids"]["counter"]
     world._id_seconds = state["ids"]["seconds"]
-    for route, tombstones in (state.get("tombstones") or {}).items():
-        world.tombstones[_known(world, route, path)].update((t["id"], t) for t in tombstones)
+    for route, held in tombstones.items():
+        world.tombstones[_known(world, route, path)].update((t["id"], t) for t in held)
     user = state.get("user")
     world.user = world.docs["users"].get(user) if user else None
     return world
@@ -327,9 +341,10 @@ def _from_columns(route: str, order, groups: list, count: int) -> list[dict]:
     made = []
     for i, (keys, *columns) in enumerate(groups):
         groups[i] = None
+        keys = tuple(json.loads(keys))
         if len({len(column) for column in columns}) > 1 or len(columns) != len(keys):
             raise SnapshotError(f"the columns of a group of {route} differ in length")
-        made.append(list(map(_make(route, tuple(keys)), *columns)))
+        made.append(list(map(_make(route, keys), *columns)))
         del columns
     if order is None:
         docs = made[0] if made else []
@@ -359,7 +374,7 @@ def describe(path) -> dict:
     with _open(path) as stream:
         state, _ = _read(stream, path)
     if state.get("layout") == "columns":
-        counts = dict(state["counts"])
+        counts = {route: count for route, count in state["counts"]}
     else:
         shapes = state.get("layout") == "shapes"
         counts = {r: sum(len(rows) for _, rows in d) if shapes else len(d)

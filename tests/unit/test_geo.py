@@ -195,3 +195,20 @@ def test_grid_index_equals_brute_force(ops, queries, row_deg):
             assert key in {i for _, i in index.within(lng, lat, exact)}
         k = key % 5 + 1
         assert index.nearest(lng, lat, k=k) == brute(model, lng, lat, math.inf)[:k]
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=st.lists(coordinate(), max_size=80), twins=st.integers(0, 10),
+       row_deg=st.sampled_from([0.002, 0.5, 10.0]), filled=st.booleans())
+def test_grid_index_built_in_bulk_equals_one_built_point_by_point(points, twins, row_deg, filled):
+    """``insert_all`` (snapshot loads) builds the very rows ``insert`` builds, points at the
+    same place in insertion order included; into an index that holds points, it inserts."""
+    rows = [(f"p{i}", lng, lat) for i, (lng, lat) in enumerate(points + points[:twins])]
+    one_by_one, bulk = GridIndex(row_deg), GridIndex(row_deg)
+    if filled:
+        for index in (one_by_one, bulk):
+            index.insert("already", *FLORIPA)
+    for doc_id, lng, lat in rows:
+        one_by_one.insert(doc_id, lng, lat)
+    bulk.insert_all(rows)
+    assert bulk._rows == one_by_one._rows and bulk._where == one_by_one._where
