@@ -58,7 +58,7 @@ import zlib
 from operator import itemgetter
 
 from .clock import Clock, iso, parse_iso
-from .store import compact, maker, shared_empty
+from .store import compact, maker, shared_empty, trim_heap
 
 FORMAT = "ozsim-snapshot"
 VERSION = 3
@@ -150,6 +150,7 @@ def save(world, path, fmt: str = "pickle") -> None:
         pickler.dump([list(world.tombstones[route].values()) for route in tombstoned])
         for route, _ in header["counts"]:
             pickler.dump(_columns(world.docs[route]))
+            trim_heap()         # the route's temporary lists, before the memo grows again
 
 
 def _write_json(state: dict, out) -> None:

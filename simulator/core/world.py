@@ -9,7 +9,6 @@ caller never sees a half-applied write and a port is never sold twice.
 from __future__ import annotations
 
 import copy
-import ctypes
 import functools
 import gc
 import random
@@ -25,7 +24,7 @@ from .errors import Forbidden, Invalid, MethodNotAllowed, NotFound, RuleViolatio
 from .ids import object_id
 from .query import MISSING, Filter, get_path, parse_filter, sort_docs
 from .resource import Resource, View
-from .store import compact, hold, hold_all, release
+from .store import compact, hold, hold_all, release, trim_heap
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 
@@ -69,19 +68,6 @@ class Observer:
 
     def note(self, route: str, doc: dict, add: bool) -> None:
         raise NotImplementedError
-
-
-def trim_heap() -> None:
-    """Hand the C heap's free pages back to the system: glibc's ``malloc_trim(0)`` (public,
-    documented in malloc_trim(3)); nothing where the C library has no such call."""
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
-
-
-try:
-    _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
-except (AttributeError, OSError, TypeError):   # not glibc (musl, macOS, Windows)
-    _MALLOC_TRIM = None
 
 
 def locked(operation):
@@ -225,9 +211,8 @@ class World:
         in the middle of serving. Frozen objects are skipped by every later collection.
         Call it while the bulk path still holds the cyclic GC off: everything it made is in
         the youngest generation until then, and the first allocation after ``gc.enable()``
-        would collect it all (1.2 s on ``large``). A bulk path's big temporary lists leave
-        free memory between long-lived blocks of the C heap, which the allocator keeps
-        (≈ 400 MB after loading ``large``): ``trim_heap`` returns it."""
+        would collect it all (1.2 s on ``large``). Then the C heap's free memory goes back
+        to the system (``store.trim_heap``)."""
         if sum(len(docs) for docs in self.docs.values()) >= threshold:
             gc.freeze()
             trim_heap()
