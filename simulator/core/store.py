@@ -131,28 +131,25 @@ def hold_all(index: dict, values: list, ids: list) -> None:
             if value is not None and not isinstance(value, (dict, list)):
                 hold(index, value, doc_id)
         return
-    nulls = values.count(None)
-    if nulls == len(values):
-        return
     try:
-        alone = dict(zip(values, ids))
-    except TypeError:                               # a dict or a list: not indexed
-        alone = None
-    if alone is not None:
-        alone.pop(None, None)
-        if len(alone) == len(values) - nulls:      # every value held by one document
-            index.update(alone)
-            return
+        index.update(zip(values, ids))
+    except TypeError:                               # dicts or lists among them: not indexed
+        index.clear()
+        values = [None if isinstance(v, (dict, list)) else v for v in values]
+        index.update(zip(values, ids))
+    index.pop(None, None)
+    if len(index) == len(values) - values.count(None):   # each value held by one document
+        return
+    index.clear()
     first = index.setdefault
     for value, doc_id in zip(values, ids):
-        if value is None or isinstance(value, (dict, list)):
-            continue
-        held = first(value, doc_id)
-        if held is not doc_id:
-            if held.__class__ is list:
-                held.append(doc_id)
-            else:
-                index[value] = [held, doc_id]
+        if value is not None:
+            held = first(value, doc_id)
+            if held is not doc_id:
+                if held.__class__ is list:
+                    held.append(doc_id)
+                else:
+                    index[value] = [held, doc_id]
     for value, held in index.items():
         if held.__class__ is list:
             index[value] = tuple(held) if len(held) <= SMALL_BUCKET else set(held)
