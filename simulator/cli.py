@@ -93,8 +93,9 @@ def main(argv=None) -> int:
     serve.add_argument("--network", help="network size to build (OZSIM_NETWORK, default demo)")
     serve.add_argument("--api-key", help="API key of the default tenant (OZSIM_API_KEY)")
     serve.add_argument("--state", help="load the default tenant's world from a snapshot file")
-    serve.add_argument("--threads", type=int, default=8,
-                       help="Python threads that run requests (default 8)")
+    serve.add_argument("--threads", type=int, default=1,
+                       help="Python threads that run requests (default 1: requests are served "
+                            "in arrival order; more let a slow request share the interpreter)")
     serve.add_argument("--lenient", action="store_true",
                        help="drop unknown request fields instead of refusing them")
     serve.set_defaults(func=_serve)

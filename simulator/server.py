@@ -15,6 +15,7 @@ Why granian, with the measurements: README "Choosing the server" and benchmarks/
 """
 from __future__ import annotations
 
+import gc
 import socket
 
 from granian.constants import Interfaces
@@ -55,9 +56,18 @@ def listen_address(host: str, port: int) -> str:
     return address[0]
 
 
-def run(app, address: str, port: int, threads: int = 8) -> None:
+def run(app, address: str, port: int, threads: int) -> None:
     """Serve ``app`` on ``address:port`` (see ``listen_address``) until SIGINT/SIGTERM, with
-    ``threads`` Python threads running requests."""
+    ``threads`` Python threads running requests.
+
+    One thread serves requests in arrival order (granian queues them) with no contention for
+    the GIL. Several threads let a slow request (a big tenant's first build, a snapshot) share
+    the interpreter with the others, but under load they contend for the GIL: each costs
+    more CPU, and a thread that finishes a request takes the GIL straight back for the next
+    one while another waits, so with fewer threads than busy connections some requests wait
+    hundreds of milliseconds (benchmarks/README.md, "Request threads")."""
+    gc.freeze()     # what exists now (app, contract validators, worlds) lives as long as the
+    # server: collections while serving skip it (on `mid`, 3.3 → 1.5 µs of them per request)
     server = InProcessServer(target="ozsim", address=address, port=port,
                              interface=Interfaces.WSGI, workers=1, blocking_threads=threads,
                              log_level=LogLevels.warning, log_access=False)

@@ -25,7 +25,7 @@ def respond(payload, status: int = 200, headers=None) -> Response:
     """A JSON response. Its body goes to the server as it is, a list of one ``bytes``
     (``direct_passthrough``) rather than Werkzeug's generator over it: the WSGI server then
     sends it in one piece (granian: in Rust) instead of iterating it in Python."""
-    return Response(dumps(payload), status, headers=headers, mimetype="application/json",
+    return Response(dumps(payload), status, headers=headers, content_type="application/json",
                     direct_passthrough=True)
 
 
@@ -37,8 +37,9 @@ def json_body():
     """The request's JSON body, decoded strictly (``query.loads``), or None when empty. A
     request without ``Content-Length`` or chunked ``Transfer-Encoding`` has no body (RFC 9112
     §6.3): nothing to read."""
-    if not request.content_length and "chunked" not in request.headers.get(
-            "Transfer-Encoding", "").lower():
+    environ = request.environ
+    if environ.get("CONTENT_LENGTH") in (None, "", "0") and \
+            "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
         return None
     raw = request.get_data(cache=True)
     if not raw or not raw.strip():
