@@ -8,10 +8,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+import tomllib
 import urllib.parse
 import urllib.request
 
-from tests.support import Server, free_port, ozsim  # noqa: F401 - free_port: for the scripts
+from tests.support import ROOT, Server, free_port, ozsim  # noqa: F401 - free_port: for scripts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRISM = os.path.join(HERE, "node_modules", ".bin", "prism")
@@ -71,6 +72,22 @@ class Measured(Server):
             except OSError:
                 continue
         return total / 1024
+
+
+def installed(commit: str, into: str) -> str:
+    """The ``ozsim`` package of another commit, laid out in ``into`` as an installation
+    would lay it out (``pyproject.toml``'s ``package-dir``), for ``PYTHONPATH``: what
+    ``http_bench.py --before`` serves. Returns ``into``."""
+    source = os.path.join(into, "source")
+    os.makedirs(source)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", source], input=archive, check=True)
+    with open(os.path.join(source, "pyproject.toml"), "rb") as spec:
+        folders = tomllib.load(spec)["tool"]["setuptools"]["package-dir"]
+    for package, folder in sorted(folders.items(), key=lambda item: item[0].count(".")):
+        shutil.copytree(os.path.join(source, folder), os.path.join(into, *package.split(".")))
+    return into
 
 
 def ozsim_serve(port: int, network: str | None = None, state: str | None = None,

@@ -39,6 +39,7 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
+import tempfile  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 import urllib.error  # noqa: E402
@@ -46,7 +47,7 @@ import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 
 from benchmarks._harness import (HERE, PRISM, RADIUS_LUA, RESERVE_LUA, Measured,  # noqa: E402
-                                 demo_key, free_port, get_json, lua_areas, ozsim_serve,
+                                 demo_key, free_port, get_json, installed, lua_areas, ozsim_serve,
                                  project_areas, require_wrk, run_wrk, write_lua)
 
 
@@ -215,6 +216,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, nargs="+", metavar="N",
                         help="ozsim serve --threads: one server per value, measured in turns "
                              "(default: one server with ozsim serve's own default)")
+    parser.add_argument("--before", metavar="COMMIT",
+                        help="also serve the code of COMMIT (its own defaults), in turns")
     parser.add_argument("--skip-prism", action="store_true")
     parser.add_argument("--skip-reservations", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the results as JSON last")
@@ -225,12 +228,20 @@ def main(argv=None) -> int:
     label = args.state or args.size
     threads = args.threads or [None]
     names = ["ozsim" if len(threads) == 1 else f"ozsim {t} threads" for t in threads]
+    runs = [(name, count, None) for name, count in zip(names, threads)]
     with contextlib.ExitStack() as stack:
+        if args.before:
+            where = installed(args.before, stack.enter_context(tempfile.TemporaryDirectory()))
+            runs.append((f"ozsim at {args.before}", None, where))
         servers = {}
-        for name, count in zip(names, threads):
+        for name, count, path in runs:
             port = free_port()
-            server = servers[name] = stack.enter_context(
-                Measured(ozsim_serve(port, args.size, args.state, count), port, name=name))
+            cmd = ozsim_serve(port, args.size, args.state, count)
+            if path:        # the same command, run from another installation of ozsim
+                cmd = [sys.executable, "-c", "from ozsim.cli import main; raise SystemExit(main())",
+                       *cmd[1:]]
+            server = servers[name] = stack.enter_context(Measured(
+                cmd, port, name=name, env={"PYTHONPATH": path} if path else None))
             print(f"{name} serving {label} on {server.base} (ready in {server.started_in:.1f} s,"
                   f" RSS {server.rss_mib():,.0f} MiB)", flush=True)
         first = next(iter(servers.values()))
