@@ -163,7 +163,8 @@ request = function()
   n = n + 1
   local box = boxes[math.random(#boxes)]
   local body = string.format(
-    '{"box":"%%s","auto_connect":true,"address":"Benchmark %(run)s","client":{"code":"BENCH-%(run)s-%%d-%%d","name":"Cliente Benchmark"}}',
+    '{"box":"%%s","auto_connect":true,"address":"Benchmark %(run)s",'  # noqa: E501
+    '"client":{"code":"BENCH-%(run)s-%%d-%%d","name":"Cliente Benchmark"}}',
     box, tid, n)
   return wrk.format("POST", "/api/v2/properties",
                     {["Authorization"] = key, ["Content-Type"] = "application/json"}, body)
@@ -189,7 +190,7 @@ def run_wrk(url: str, script: str, threads: int = 2, connections: int = 8,
     proc = subprocess.run([wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
                            "--timeout", timeout, "-s", script, url],
                           capture_output=True, text=True)
-    line = next((l for l in proc.stdout.splitlines() if l.startswith("WRKJSON ")), None)
+    line = next((row for row in proc.stdout.splitlines() if row.startswith("WRKJSON ")), None)
     if line is None:
         raise SystemExit(f"wrk failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     result = json.loads(line[len("WRKJSON "):])

@@ -19,9 +19,9 @@ sys.path.insert(0, ROOT)        # benchmarks._harness and tests.support, whateve
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import random
-import statistics
-import time
+import random  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
 
 
 

@@ -18,7 +18,8 @@ Each measurement runs in a fresh process:
    (median), with the server's peak RSS.
 
 Snapshots of any version this simulator reads can be given (a version 2 file converts once:
-the save step writes the current version).
+the save step writes the current version, which the server rounds then load).
+``--before COMMIT`` measures another commit's code the same way (it must read FILE).
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from benchmarks._harness import Measured, demo_key, free_port, ozsim, ozsim_serve  # noqa: E402
+from benchmarks._harness import (Measured, demo_key, free_port, installed, ozsim,  # noqa: E402
+                                 ozsim_serve)
 
 
 def _rss_mib() -> float:
@@ -73,14 +75,19 @@ def worker(path: str, out: str | None) -> dict:
     return result
 
 
-def first_answer(path: str) -> dict:
+def first_answer(path: str, code: str | None) -> dict:
     port = free_port()
     key = demo_key()
-    server = Measured(ozsim_serve(port, state=path) + ["--api-key", key], port,
-                      "/api/v2/boxes?limit=1", headers={"Authorization": key}, timeout=600)
+    cmd = ozsim_serve(port, state=path) + ["--api-key", key]
+    if code:                # the same command, run from another commit's code
+        cmd = [sys.executable, "-c", "from ozsim.cli import main; raise SystemExit(main())",
+               *cmd[1:]]
+    server = Measured(cmd, port, "/api/v2/boxes?limit=1", headers={"Authorization": key},
+                      timeout=600, env={"PYTHONPATH": code} if code else None)
     with server:
         with open(f"/proc/{server.proc.pid}/status") as status:
-            peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
+            peak = next(int(line.split()[1]) for line in status
+                        if line.startswith("VmHWM:")) / 1024
         return {"first_answer_s": server.started_in, "server_peak_mib": peak,
                 "server_rss_mib": server.rss_mib(), "load": os.getloadavg()[0]}
 
@@ -91,6 +98,8 @@ def main(argv=None) -> int:
     parser.add_argument("--size", default="large", help="network to build when no file is given")
     parser.add_argument("--rounds", type=int, default=3, help="server starts (median)")
     parser.add_argument("--skip-save", action="store_true")
+    parser.add_argument("--before", metavar="COMMIT",
+                        help="measure the code of COMMIT instead (FILE must be a version it reads)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -103,9 +112,11 @@ def main(argv=None) -> int:
             path = os.path.join(tmp, f"{args.size}.snapshot")
             subprocess.run(ozsim("seed", "--size", args.size, "--out", path), check=True,
                            stdout=subprocess.DEVNULL)
+        code = installed(args.before, os.path.join(tmp, "code")) if args.before else None
         out = None if args.skip_save else os.path.join(tmp, "resaved.snapshot")
         done = subprocess.run([sys.executable, __file__, "--worker", path] + ([out] if out else []),
-                              check=True, capture_output=True, text=True)
+                              check=True, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": code} if code else None)
         result = json.loads(done.stdout.splitlines()[-1])
         print(f"{os.path.basename(path)}: {result['documents']:,} documents, "
               f"{os.path.getsize(path) / 1e6:.1f} MB (load average {os.getloadavg()[0]:.1f})")
@@ -122,7 +133,7 @@ def main(argv=None) -> int:
             path = out                                  # the current version serves the rounds
         starts = []
         for n in range(args.rounds):
-            starts.append(first_answer(path))
+            starts.append(first_answer(path, code))
             s = starts[-1]
             print(f"  serve  {n + 1}: first /api/v2 answer after {s['first_answer_s']:.1f} s; "
                   f"server peak RSS {s['server_peak_mib']:,.0f} MiB, then "

@@ -1,16 +1,16 @@
 """The reference integration of the OZmap API, and the scenario library that replays it.
 
-* ``scenarios.client``  — a small typed HTTP client of ``/api/v2`` (``requests`` only), which
+* ``client``  — a small typed HTTP client of ``/api/v2`` (``requests`` only), which
   behaves like the official SDK where it matters: ``nextUrl`` paging, retries, errors.
-* ``scenarios.flows``   — one module per integrator type of OZmap's Integrator's Guide
+* ``flows``   — one module per integrator type of OZmap's Integrator's Guide
   (``erp``, ``monitoring``, ``sales``, ``field``) plus ``fixture`` (build a small network
   through the API so that scenarios also run on an empty tenant or a real sandbox).
-* ``scenarios.runner``  — loads ``library/*.yaml`` and replays them, in-process or remotely.
-* ``scenarios.cli``     — ``ozsim scenario run|list``.
+* ``runner``  — loads ``library/*.yaml`` and replays them, in-process or remotely.
+* ``cli``     — ``ozsim scenario run|list``.
 
-Nothing here imports the simulator except ``scenarios.wsgi`` (and the runner's in-process
-mode, lazily): the client and the flows only speak HTTP, so they run unchanged against the
-simulator or any OZmap URL.
+Nothing here imports the simulator but the runner's in-process mode (lazily, through
+``ozsim.wire.local``): the client and the flows only speak HTTP, so they run unchanged
+against the simulator or any OZmap URL.
 """
 from __future__ import annotations
 

@@ -1,14 +1,6 @@
-"""``ozsim scenario run|list`` — registered on the ``ozsim`` parser by ``register(sub)``.
-
-    ozsim scenario list
-    ozsim scenario run                                   # the library, in-process
-    ozsim scenario run scenarios/library/01_*.yaml --junit reports/scenarios.xml
-    ozsim scenario run --target http://127.0.0.1:9994 [--api-key KEY]
-    ozsim scenario run --target https://sandbox.ozmap.com.br:9994 --api-key "$OZMAP_KEY"
-
-Exit status: 0 when every scenario that ran passed, 1 when one failed or none could run
-(all skipped), 2 when a scenario file is invalid, 3 when the target cannot be reached.
-"""
+"""``ozsim scenario run|list``: replay the scenario library (or given files) in-process or
+against a URL. ``register(sub)`` adds the command to the ``ozsim`` parser; the texts of its
+help are ``HELP``."""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +10,7 @@ import time
 from typing import Any
 
 from .client import OZmapConnectionError
-from .runner import (LIBRARY, InProcessTarget, RemoteTarget, Reporter, ScenarioError, discover,
+from .runner import (InProcessTarget, RemoteTarget, Reporter, ScenarioError, discover,
                      load, run_files, summary, write_junit)
 
 
@@ -33,7 +25,8 @@ def _run(args: argparse.Namespace) -> int:
     target: Any
     if args.target:
         api_key = args.api_key or os.environ.get("OZMAP_API_KEY")
-        target = RemoteTarget(args.target, api_key, filter_in=args.filter_in)
+        target = RemoteTarget(args.target, api_key, filter_in=args.filter_in,
+                              admin_token=args.admin_token or os.environ.get("OZSIM_ADMIN_TOKEN"))
         try:
             simulator = target.has_control()
         except OZmapConnectionError as exc:
@@ -79,30 +72,104 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_STATUS = """\
+exit status:
+  0  every scenario that ran passed
+  1  a scenario failed, or none could run (all skipped)
+  2  a scenario file is missing or invalid, or no scenario was selected
+  3  the target cannot be reached"""
+
+HELP = {
+    "scenario": ("""\
+Replay integration scenarios: YAML files that play what an integrator does against OZmap
+(feasibility, port reservation, activation, status and power updates, cancellation, element
+synchronisation) step by step, checking the network through the API after every step. The
+same files run in-process, against a running "ozsim serve", or against a real OZmap
+installation. The file format is described in scenarios/FORMAT.md.""",
+                 """\
+examples:
+  ozsim scenario list
+  ozsim scenario run                           # the whole library, in-process
+  ozsim scenario run -k lifecycle
+  ozsim scenario run --target http://127.0.0.1:9994 --junit reports/scenarios.xml
+  ozsim scenario run --target https://sandbox.ozmap.com.br:9994 --api-key "$OZMAP_API_KEY"
+
+"ozsim scenario run --help" shows the options of a run.
+
+""" + EXIT_STATUS),
+    "run": ("""\
+Run scenario files: the given files and directories, or the library shipped with ozsim. Each
+step prints its result and duration; a failed expectation prints a per-key diff; a summary
+ends the run.
+
+Where the scenarios run:
+  no --target                  a fresh in-process simulator per scenario
+  --target <ozsim serve URL>   a fresh tenant per scenario (deleted afterwards), on that
+                               simulator; --admin-token when it was started with one
+  --target <OZmap URL>         the tenant of --api-key; scenarios that need the simulator's
+                               control plane, or a generated network, are skipped""",
+            """\
+examples:
+  ozsim scenario run
+  ozsim scenario run my-scenarios/ another.yaml -q
+  ozsim scenario run --filter-in body -k reservation
+  ozsim scenario run --target http://127.0.0.1:9994 --junit reports/scenarios.xml
+  ozsim scenario run --target http://ozsim:9994 --admin-token "$OZSIM_ADMIN_TOKEN"
+  OZMAP_API_KEY=... ozsim scenario run --target https://sandbox.ozmap.com.br:9994
+
+""" + EXIT_STATUS),
+    "list": ("""\
+List scenarios, one per line: name, file, the network it starts from (and "portable" when it
+can also run on a real OZmap), its number of steps, and the first sentence of its
+description.""",
+             """\
+examples:
+  ozsim scenario list
+  ozsim scenario list my-scenarios/
+
+exit status:
+  0  listed
+  2  a scenario file is missing or invalid"""),
+}
+
+
+def add_command(sub: Any, name: str, summary: str, texts: dict) -> argparse.ArgumentParser:
+    """Add command ``name`` to the sub-parsers ``sub``: ``summary`` in the list of commands,
+    ``texts[name]`` = (description, epilog) printed as written in its own help."""
+    description, epilog = texts[name]
+    return sub.add_parser(name, help=summary, description=description, epilog=epilog,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def register(sub: Any) -> None:
     """Add the ``scenario`` command to an ``argparse`` sub-parsers object."""
-    scenario = sub.add_parser("scenario", help="replay lifecycle scenarios (the reference "
-                                               "integration) in-process or against a URL",
-                              description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    actions = scenario.add_subparsers(dest="scenario_command", required=True)
+    scenario = add_command(sub, "scenario", "replay integration scenarios in-process or against a "
+                           "URL", HELP)
+    actions = scenario.add_subparsers(dest="scenario_command", required=True, title="commands",
+                                      metavar="COMMAND")
 
-    run = actions.add_parser("run", help="run scenario files (default: the whole library)")
-    run.add_argument("files", nargs="*", help=f"scenario files or directories (default: "
-                                              f"{LIBRARY})")
-    run.add_argument("--target", help="base URL of a simulator or of an OZmap installation "
-                                      "(default: a fresh in-process simulator per scenario)")
-    run.add_argument("--api-key", help="API key for a target without the control plane "
-                                       "(OZMAP_API_KEY)")
-    run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    run = add_command(actions, "run", "run scenario files (default: the whole library)", HELP)
+    run.add_argument("files", nargs="*", help="scenario files or directories (default: the "
+                                              "library shipped with ozsim)")
+    run.add_argument("--target", metavar="URL",
+                     help="base URL of a simulator or of an OZmap installation "
+                          "(default: a fresh in-process simulator per scenario)")
+    run.add_argument("--api-key", metavar="KEY",
+                     help="API key for a target without the simulator's control plane "
+                          "(OZMAP_API_KEY)")
+    run.add_argument("--admin-token", metavar="TOKEN",
+                     help="the admin token of a simulator target started with one "
+                          "(OZSIM_ADMIN_TOKEN)")
+    run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report to FILE")
     run.add_argument("--filter-in", choices=("query", "body"), default="query",
                      help="send filters in the query string (default) or in the GET body")
     run.add_argument("-k", metavar="TEXT", help="only scenarios whose name or file contains TEXT")
-    run.add_argument("-q", "--quiet", action="store_true", help="only the summary")
+    run.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     run.set_defaults(func=_run)
 
-    lst = actions.add_parser("list", help="list the scenarios")
-    lst.add_argument("files", nargs="*", help="scenario files or directories")
+    lst = add_command(actions, "list", "list the scenarios", HELP)
+    lst.add_argument("files", nargs="*", help="scenario files or directories (default: the "
+                                              "library shipped with ozsim)")
     lst.set_defaults(func=_list)
 
 

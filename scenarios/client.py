@@ -1,7 +1,7 @@
 """A small typed client of the OZmap API v2 that speaks only HTTP (``requests``).
 
 It behaves like the official SDK ``@ozmap/ozmap-sdk`` 1.1.8 where integrators depend on it
-(reference ``ozmap-api.md`` §1–§4):
+(docs/api-conventions.md):
 
 * the API key travels raw in ``Authorization``; ``login()`` accepts ``{login, password}`` or
   ``{apiKey}`` and, when credentials are configured, a 401 triggers one login and one replay;
@@ -15,6 +15,19 @@ It behaves like the official SDK ``@ozmap/ozmap-sdk`` 1.1.8 where integrators de
 * every non-2xx answer becomes an ``OZmapError`` (``BadRequest`` 400, ``Unauthorized`` 401,
   ``Forbidden`` 403, ``NotFound`` 404, ``RuleViolation`` 422) carrying ``status``,
   ``message`` and ``code``.
+
+Where the SDK is unsafe, it does better — retries that cannot apply a write twice:
+
+* only idempotent requests are sent again blindly (GET, PATCH, DELETE, and the POSTs that set
+  values: login, batch updates). A POST that got no answer — a reset, a timeout, a 502/503/504,
+  an empty 2xx — may or may not have been applied: it raises an error marked ``ambiguous``,
+  unless the caller of ``create`` says how to find what it creates (``existing``, by a
+  natural key such as the client code): then the client looks first and sends the POST again
+  only when nothing is there;
+* idempotent requests are also retried once after a 502/503/504 or an empty answer to a GET,
+  and a DELETE whose retry finds nothing (404) counts as done;
+* a 429 waits ``Retry-After`` seconds (through ``sleep``) and tries again, up to
+  ``rate_limit_retries`` times.
 
 ``get`` answers ``None`` on 404 (the SDK's ``findById``); every other error is raised.
 """
@@ -39,13 +52,15 @@ DEFAULT_TIMEOUT = 240.0         # legacy OZmap clients use 240 s (property creat
 
 # ---- errors ----------------------------------------------------------------------------------
 class OZmapError(Exception):
-    """An OZmap error answer (any non-2xx status), or a transport failure (``status == 0``)."""
+    """An OZmap error answer (any non-2xx status), or a transport failure (``status == 0``).
+    ``ambiguous``: the request may have been applied although it failed (a POST that got no
+    answer, a 502/503/504 or an empty one)."""
 
     status: int = 0
 
     def __init__(self, status: int, message: str, code: str | None = None,
                  field: str | None = None, body: Any = None, method: str = "",
-                 url: str = ""):
+                 url: str = "", ambiguous: bool = False):
         super().__init__(f"{method} {url} → {status}: {message}" + (f" [{code}]" if code else ""))
         self.status = status
         self.message = message
@@ -54,6 +69,7 @@ class OZmapError(Exception):
         self.body = body
         self.method = method
         self.url = url
+        self.ambiguous = ambiguous
 
     def to_dict(self) -> dict[str, Any]:
         return {"status": self.status, "message": self.message, "code": self.code,
@@ -86,12 +102,15 @@ class OZmapConnectionError(OZmapError):
 
 ERRORS: dict[int, type[OZmapError]] = {400: BadRequest, 401: Unauthorized, 403: Forbidden,
                                        404: NotFound, 422: RuleViolation}
+NO_ANSWER = (502, 503, 504)                       # the server may have applied the request
+IDEMPOTENT_POSTS = ("/users/login", "/batch-update")
+RETRIES = {"RESET": 1, "TIMEOUT": 2, "NO_ANSWER": 1}   # blind retries of an idempotent request
 
 
 # ---- typed shapes of the answers -------------------------------------------------------------
 @dataclass(frozen=True)
 class Page:
-    """One page of a list answer (§3.7)."""
+    """One page of a list answer (the list envelope)."""
 
     total: int
     count: int
@@ -204,6 +223,13 @@ def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _retry_after(response: requests.Response | None, default: float) -> float:
+    """Seconds to wait before trying again: the answer's ``Retry-After`` (in seconds), else
+    ``default``."""
+    raw = response.headers.get("Retry-After", "") if response is not None else ""
+    return float(raw) if raw.strip().isdigit() else default
+
+
 def _is_reset(exc: BaseException) -> bool:
     """True when a ``requests.ConnectionError`` was caused by ECONNRESET/EPIPE."""
     seen: set[int] = set()
@@ -254,6 +280,8 @@ class OZmapClient:
     filter_in: Literal["query", "body"] = "query"
     credentials: dict[str, str] | None = None
     sleep: Callable[[float], None] = time.sleep
+    rate_limit_retries: int = 3
+    admin_token: str | None = None      # the simulator's X-Ozsim-Admin, sent to /__ozsim only
     log: list[RequestLog] = field(default_factory=list)
     keep_log: int = 200
 
@@ -271,62 +299,100 @@ class OZmapClient:
             path = "/api/v2" + path
         return self.base_url + path
 
-    def headers(self, with_body: bool) -> dict[str, str]:
+    def headers(self, with_body: bool, control: bool = False) -> dict[str, str]:
         hdrs = {"Accept": "application/json, text/plain, */*"}
         if self.api_key:
             hdrs["Authorization"] = self.api_key
+        if control and self.admin_token:
+            hdrs["X-Ozsim-Admin"] = self.admin_token
         if with_body:
             hdrs["Content-Type"] = "application/json"
         return hdrs
 
     def _send(self, method: str, url: str, params: Any, body: Any, has_body: bool
               ) -> requests.Response:
-        resets = timeouts = 0
-        data = _compact(body).encode() if has_body else None
-        while True:
-            started = time.perf_counter()
-            try:
-                response = self.session.request(method, url, params=params, data=data,
-                                                headers=self.headers(has_body),
-                                                timeout=self.timeout)
-            except requests.Timeout as exc:        # ETIMEDOUT / ECONNTIMEOUT: up to two retries
-                if timeouts < 2:
-                    timeouts += 1
-                    self.sleep(self.retry_wait)
-                    continue
-                raise OZmapConnectionError(0, f"timed out: {exc}", "TIMEOUT", method=method,
-                                           url=url) from exc
-            except requests.ConnectionError as exc:  # ECONNRESET / EPIPE: one retry
-                if _is_reset(exc) and resets < 1:
-                    resets += 1
-                    self.sleep(self.retry_wait)
-                    continue
-                raise OZmapConnectionError(0, f"connection failed: {exc}", "CONNECTION_ERROR",
-                                           method=method, url=url) from exc
-            self.log.append(RequestLog(method, response.url or url, response.status_code,
-                                       (time.perf_counter() - started) * 1000))
-            del self.log[:-self.keep_log]
-            return response
+        """One exchange; a transport failure becomes ``OZmapConnectionError`` whose code says
+        what happened: RESET (the connection dropped, no answer), TIMEOUT, CONNECTION_ERROR
+        (never connected: nothing was sent)."""
+        raw = isinstance(body, bytes)
+        data = body if raw else _compact(body).encode() if has_body else None
+        started = time.perf_counter()
+        headers = self.headers(has_body, control="/__ozsim" in urlsplit(url).path)
+        if raw:
+            headers["Content-Type"] = "application/octet-stream"
+        try:
+            response = self.session.request(method, url, params=params, data=data,
+                                            headers=headers, timeout=self.timeout)
+        except requests.Timeout as exc:             # ETIMEDOUT / ECONNTIMEOUT
+            raise OZmapConnectionError(0, f"timed out: {exc}", "TIMEOUT", method=method,
+                                       url=url) from exc
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            reset = _is_reset(exc) or isinstance(exc, requests.exceptions.ChunkedEncodingError)
+            raise OZmapConnectionError(0, f"connection failed: {exc}",
+                                       "RESET" if reset else "CONNECTION_ERROR", method=method,
+                                       url=url) from exc
+        self.log.append(RequestLog(method, response.url or url, response.status_code,
+                                   (time.perf_counter() - started) * 1000))
+        del self.log[:-self.keep_log]
+        return response
 
     def request(self, method: str, path: str, query: Mapping[str, Any] | Sequence[tuple[str, Any]]
                 | None = None, body: Any = None, *, has_body: bool | None = None,
                 relogin: bool = True) -> requests.Response:
-        """One raw exchange; raises ``OZmapError`` on any non-2xx answer."""
+        """One logical exchange, with the retries of the module docstring; raises
+        ``OZmapError`` on any non-2xx answer."""
         method = method.upper()
         url = self.url(path)
         if has_body is None:
             has_body = body is not None
-        response = self._send(method, url, query, body, has_body)
-        if response.status_code == 401 and relogin and self.credentials \
-                and not path.rstrip("/").endswith("users/login"):
-            self.login(**self.credentials)
-            response = self._send(method, url, query, body, has_body)
-        if response.status_code >= 400:
-            raise self.error(response)
-        return response
+        idempotent = method != "POST" or urlsplit(url).path.endswith(IDEMPOTENT_POSTS)
+        tries = dict.fromkeys(RETRIES, 0)
+        waits, relogged, retried = 0, False, False
+        while True:
+            try:
+                response = self._send(method, url, query, body, has_body)
+                failure = self._failure(method, response)
+            except OZmapConnectionError as exc:
+                if exc.code not in RETRIES:
+                    raise                           # never connected: nothing was sent
+                response, failure, lost = None, exc.code, exc
+            if failure in RETRIES and idempotent and tries[failure] < RETRIES[failure]:
+                tries[failure] += 1
+                retried = True
+                self.sleep(_retry_after(response, self.retry_wait))
+                continue
+            if response is None:
+                lost.ambiguous = not idempotent
+                raise lost
+            status = response.status_code
+            if status == 401 and relogin and self.credentials and not relogged \
+                    and not path.rstrip("/").endswith("users/login"):
+                self.login(**self.credentials)
+                relogged = True
+                continue
+            if status == 429 and waits < self.rate_limit_retries:
+                waits += 1
+                self.sleep(_retry_after(response, self.retry_wait))
+                continue
+            if method == "DELETE" and status == 404 and retried:
+                return response                     # the first attempt had deleted it
+            if failure is not None:
+                raise self.error(response, ambiguous=not idempotent)
+            if status >= 400:
+                raise self.error(response)
+            return response
 
     @staticmethod
-    def error(response: requests.Response) -> OZmapError:
+    def _failure(method: str, response: requests.Response) -> str | None:
+        """NO_ANSWER when the server gave none that counts: a 502/503/504, or a GET answered
+        2xx without a body."""
+        if response.status_code in NO_ANSWER or (
+                method == "GET" and response.ok and not response.content.strip()):
+            return "NO_ANSWER"
+        return None
+
+    @staticmethod
+    def error(response: requests.Response, ambiguous: bool = False) -> OZmapError:
         try:
             body: Any = response.json()
         except ValueError:
@@ -336,8 +402,9 @@ class OZmapClient:
         fld = body.get("field") if isinstance(body, dict) else None
         cls = ERRORS.get(response.status_code, OZmapError)
         method = (response.request.method or "") if response.request is not None else ""
-        return cls(response.status_code, str(message or body or response.reason), code, fld,
-                   body, method, response.url)
+        return cls(response.status_code, str(message or body or response.reason or "no answer"),
+                   code or ("EMPTY_ANSWER" if response.ok else None), fld, body, method,
+                   response.url, ambiguous)
 
     def call(self, method: str, path: str, query: Any = None, body: Any = None) -> Any:
         """A request whose JSON answer is returned (``None`` for an empty body)."""
@@ -454,9 +521,32 @@ class OZmapClient:
             return None
 
     # -- writing -----------------------------------------------------------------------------
-    def create(self, resource: str, body: Mapping[str, Any]) -> Document:
-        """``POST /<resource>`` → the created document (201)."""
-        return cast(Document, self.call("POST", f"/{resource}", None, dict(body)))
+    def create(self, resource: str, body: Mapping[str, Any],
+               existing: Callable[[], Document | None] | None = None) -> Document:
+        """``POST /<resource>`` → the created document (201).
+
+        A POST is not idempotent, so it is never sent again blindly. ``existing`` says how to
+        find the document this create makes (by a natural key: a client code, a name in a
+        project); after an ambiguous failure — no answer, a 502/503/504, an empty 2xx — the
+        client waits ``retry_wait``, looks, and answers what it finds; only when nothing is
+        there does it send the POST once more. Without ``existing`` the ambiguous error is
+        raised (``error.ambiguous``)."""
+        try:
+            return self._created(resource, body)
+        except OZmapError as exc:
+            if existing is None or not exc.ambiguous:
+                raise
+        self.sleep(self.retry_wait)
+        found = existing()
+        return found if found is not None else self._created(resource, body)
+
+    def _created(self, resource: str, body: Mapping[str, Any]) -> Document:
+        response = self.request("POST", f"/{resource}", None, dict(body))
+        if not response.content.strip():
+            raise OZmapError(response.status_code, "the create was answered without the "
+                             "created document", "EMPTY_ANSWER", method="POST",
+                             url=response.url, ambiguous=True)
+        return cast(Document, response.json())
 
     def update(self, resource: str, id: str, body: Mapping[str, Any]) -> None:
         """``PATCH /<resource>/<id>`` (204)."""
@@ -512,30 +602,24 @@ class OZmapClient:
 
 @dataclass
 class ControlPlane:
-    """``/__ozsim`` — tenants, reset, clock, invariants. Simulator-only."""
+    """``/__ozsim`` — the simulator's control plane (contracts/control.yaml), acting on the
+    client's tenant (its API key). Simulator-only."""
 
     client: OZmapClient
 
     def available(self) -> bool:
-        """True when the target is the simulator (its control plane answers). A target that
-        cannot be reached raises ``OZmapConnectionError``: it is neither."""
-        if self.client.api_key:
-            try:
-                self.client.call("GET", "/__ozsim/clock")
-                return True
-            except OZmapConnectionError:
-                raise
-            except OZmapError:
-                pass
+        """True when the target is the simulator with its control plane on (whether or not
+        it wants an admin token). A target that cannot be reached raises
+        ``OZmapConnectionError``: it is neither."""
         try:
-            index = self.client.request("GET", self.client.base_url + "/", relogin=False)
-            body = index.json()
+            self.client.request("GET", "/__ozsim/tenants", relogin=False)
+            return True
         except OZmapConnectionError:
             raise
-        except (OZmapError, ValueError):
-            return False
-        return isinstance(body, dict) and body.get("name") == "ozmap-simulator"
+        except OZmapError as exc:
+            return exc.code in ("ADMIN_TOKEN_REQUIRED", "INVALID_ADMIN_TOKEN")
 
+    # -- tenants (the admin token, when the server has one, goes with every call) ----------
     def create_tenant(self, network: str = "empty", seed: int = 0,
                       api_key: str | None = None) -> str:
         body: dict[str, Any] = {"network": network, "seed": seed}
@@ -543,9 +627,38 @@ class ControlPlane:
             body["apiKey"] = api_key
         return str(self.client.call("POST", "/__ozsim/tenants", None, body)["apiKey"])
 
+    def tenants(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self.client.call("GET", "/__ozsim/tenants"))
+
+    def delete_tenant(self, api_key: str) -> None:
+        self.client.request("DELETE", f"/__ozsim/tenants/{quote(api_key, safe='')}")
+
     def reset(self) -> None:
         self.client.request("POST", "/__ozsim/reset")
 
+    def seed(self, network: str, seed: int = 0) -> dict[str, Any]:
+        """Replace the tenant's world with a generated network."""
+        return cast(dict[str, Any], self.client.call("POST", "/__ozsim/seed", None,
+                                                     {"network": network, "seed": seed}))
+
+    # -- state ---------------------------------------------------------------------------
+    def snapshot(self) -> bytes:
+        """The tenant's world as a file (restoring it gives back the same bytes)."""
+        return self.client.request("GET", "/__ozsim/snapshot").content
+
+    def restore(self, snapshot: bytes) -> None:
+        self.client.request("PUT", "/__ozsim/snapshot", None, snapshot)
+
+    def invariants(self) -> dict[str, Any]:
+        """``{ok: true}``, or ``{ok: false, message}`` (409 is an answer here, not an error)."""
+        try:
+            return cast(dict[str, Any], self.client.call("GET", "/__ozsim/invariants"))
+        except OZmapError as exc:
+            if exc.status == 409 and isinstance(exc.body, dict):
+                return cast(dict[str, Any], exc.body)
+            raise
+
+    # -- clock ---------------------------------------------------------------------------
     def clock(self) -> ClockState:
         return cast(ClockState, self.client.call("GET", "/__ozsim/clock"))
 
@@ -560,14 +673,46 @@ class ControlPlane:
         return cast(ClockState, self.client.call("POST", "/__ozsim/clock", None,
                                                  {"unfreeze": True}))
 
-    def invariants(self) -> dict[str, Any]:
-        """``{ok: true}``, or ``{ok: false, message}`` (409 is an answer here, not an error)."""
-        try:
-            return cast(dict[str, Any], self.client.call("GET", "/__ozsim/invariants"))
-        except OZmapError as exc:
-            if exc.status == 409 and isinstance(exc.body, dict):
-                return cast(dict[str, Any], exc.body)
-            raise
+    # -- the request journal -----------------------------------------------------------------
+    def requests(self, method: str | None = None, path: str | None = None,
+                 status: int | str | None = None, since: str | None = None,
+                 until: str | None = None, limit: int | None = None) -> list[Document]:
+        """The tenant's requests to the simulated APIs, oldest first (``path``: a pattern,
+        ``*`` any characters; ``status``: 201, "4xx" or "none")."""
+        query = {k: str(v) for k, v in (("method", method), ("path", path), ("status", status),
+                                         ("since", since), ("until", until), ("limit", limit))
+                 if v is not None}
+        return cast(list[Document], self.client.call("GET", "/__ozsim/requests",
+                                                     query)["requests"])
+
+    def unmatched(self) -> list[Document]:
+        """The tenant's requests that matched no route, each with its ``nearMiss``."""
+        return cast(list[Document], self.client.call("GET", "/__ozsim/requests/unmatched")[
+            "requests"])
+
+    def clear_requests(self) -> None:
+        self.client.request("DELETE", "/__ozsim/requests")
+
+    # -- faults, rate limit --------------------------------------------------------------
+    def add_fault(self, rule: Mapping[str, Any]) -> Document:
+        """A fault rule (contracts/control.yaml ``FaultRule``); answers it with its id."""
+        return cast(Document, self.client.call("POST", "/__ozsim/faults", None, dict(rule)))
+
+    def faults(self) -> list[Document]:
+        return cast(list[Document], self.client.call("GET", "/__ozsim/faults")["faults"])
+
+    def delete_fault(self, rule_id: str) -> None:
+        self.client.request("DELETE", f"/__ozsim/faults/{quote(rule_id, safe='')}")
+
+    def clear_faults(self) -> None:
+        self.client.request("DELETE", "/__ozsim/faults")
+
+    def rate_limit(self, requests: int | None = None, per: float | None = None
+                   ) -> dict[str, Any]:
+        """Give the key a token bucket of ``requests`` per ``per`` simulated seconds; with no
+        arguments, remove it."""
+        body = {} if requests is None else {"requests": requests, "per": per}
+        return cast(dict[str, Any], self.client.call("PUT", "/__ozsim/rate-limit", None, body))
 
 
 __all__ = ["OZmapClient", "ControlPlane", "Page", "Document", "OZmapError", "BadRequest",

@@ -54,8 +54,9 @@ def _equal(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
-TYPES: dict[str, type | tuple[type, ...]] = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "null": type(None),
-         "object": dict, "array": list}
+TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str, "number": (int, float), "integer": int, "boolean": bool,
+    "null": type(None), "object": dict, "array": list}
 
 
 def _is_operator(value: Any) -> bool:

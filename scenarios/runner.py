@@ -152,10 +152,12 @@ class Session:
     filter_in: str = "query"
     close: Callable[[], None] = lambda: None
     server_errors: Callable[[], list[str]] = lambda: []   # drained after a failed step
+    admin_token: str | None = None
 
     def client(self) -> OZmapClient:
         return OZmapClient(self.base_url, self.api_key, session=self.make_session(),
-                           retry_wait=0.5, filter_in=self.filter_in)  # type: ignore[arg-type]
+                           retry_wait=0.5, filter_in=self.filter_in,  # type: ignore[arg-type]
+                           admin_token=self.admin_token)
 
 
 class Target(Protocol):
@@ -178,7 +180,7 @@ class InProcessTarget:
 
     def open(self, scenario: Scenario) -> Session:
         from ..app import Simulator, create_app
-        from .wsgi import IN_PROCESS_URL, wsgi_session
+        from ..wire.local import IN_PROCESS_URL, wsgi_session
         simulator = Simulator(network=scenario.size, seed=scenario.seed)
         app = create_app(simulator)
         captured = _ServerErrors()
@@ -224,28 +226,39 @@ class _ServerErrors(logging.Handler):
 
 
 class RemoteTarget:
-    """Any URL: a running simulator (fresh tenant per scenario) or a real OZmap (given key)."""
+    """Any URL: a running simulator (a fresh tenant per scenario, deleted afterwards; its
+    admin token when it has one) or a real OZmap (given key)."""
 
-    def __init__(self, url: str, api_key: str | None = None, filter_in: str = "query"):
+    def __init__(self, url: str, api_key: str | None = None, filter_in: str = "query",
+                 admin_token: str | None = None):
         self.url = url.rstrip("/")
         self.api_key = api_key
         self.filter_in = filter_in
+        self.admin_token = admin_token
         self.label = self.url
         self._control: bool | None = None
 
     def has_control(self) -> bool:
         if self._control is None:
-            probe = OZmapClient(self.url, self.api_key, retry_wait=0.2, timeout=30)
+            probe = OZmapClient(self.url, self.api_key, retry_wait=0.2, timeout=30,
+                                admin_token=self.admin_token)
             self._control = probe.control.available()
         return self._control
 
     def open(self, scenario: Scenario) -> Session:
         if self.has_control():
-            admin = OZmapClient(self.url, None, timeout=120)
+            admin = OZmapClient(self.url, None, timeout=120, admin_token=self.admin_token)
             key = admin.control.create_tenant(scenario.size, scenario.seed)
+
+            def forget() -> None:              # tenants are capped: give this one back
+                try:
+                    admin.control.delete_tenant(key)
+                except OZmapError:
+                    pass
             return Session(self.url, key, requests.Session, True,
                            f"{self.url}, fresh tenant, network {scenario.size} "
-                           f"seed {scenario.seed}", self.filter_in)
+                           f"seed {scenario.seed}", self.filter_in, close=forget,
+                           admin_token=self.admin_token)
         if not self.api_key:
             raise Skip("the target has no control plane: pass --api-key")
         if "control" in scenario.requires:

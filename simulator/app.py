@@ -2,83 +2,239 @@
 from __future__ import annotations
 
 import os
+import pickle
 import secrets
+import threading
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from . import generator
 from .core import snapshot
-from .core.errors import DomainError, Invalid, RuleViolation, Unauthorized
+from .core.errors import DomainError, Forbidden, Invalid, NotFound, RuleViolation, Unauthorized
 from .core.tenants import Tenants
-from .core.world import ALL_ACCESS, Access
+from .core.world import Access
 from .ftth.domain import DEMO_API_KEY, DEMO_LOGIN, FtthWorld
-from .wire.encoding import respond
+from .traffic import Api, Traffic
+from .wire.encoding import api_key, respond
 
 MAX_BODY = 10 * 1024 * 1024
 
 
 class Simulator:
-    """Tenants and how their worlds are built: network size, seed, optional snapshot."""
+    """Tenants and how their worlds are built: network size, seed, optional snapshot; their
+    traffic (journal, faults, rate limits: ``ozsim.traffic``). ``max_tenants`` and
+    ``max_network`` cap what ``add_tenant`` and ``seed`` may create (None: no cap)."""
 
     def __init__(self, api_key: str = DEMO_API_KEY, network: str = "demo", seed: int = 0,
-                 state: str | None = None, strict: bool = True):
+                 state: str | None = None, strict: bool = True, max_tenants: int | None = None,
+                 max_network: str | None = None):
         self.network, self.seed, self.state, self.strict = network, seed, state, strict
+        self.max_tenants, self.max_network = max_tenants, max_network
         self.tenants = Tenants(self.build_world)
         self.default_key = api_key
         self.recipes: dict[str, tuple[str, int]] = {"default": (network, seed)}
         self.tenants.register(api_key, "default")
+        self.traffic = Traffic(self.tenants.world, lambda tenant: self.recipe(tenant)[1])
+        self._lock = threading.Lock()
+        self._sessions: set[str] = set()                  # tokens answered by a login
+        self._session_of: dict[tuple, str] = {}           # (tenant, user id) -> its token
+        self._sessions_lock = threading.Lock()
 
-    def add_tenant(self, api_key: str | None = None, network: str = "empty", seed: int = 0) -> str:
-        """A new isolated tenant with its own world, built lazily from (network, seed)."""
+    def recipe(self, tenant: str) -> tuple[str, int]:
+        """(network, seed) a tenant's world is built from."""
+        return self.recipes.get(tenant, ("empty", 0))
+
+    def _check_network(self, network: str) -> None:
         if network not in generator.SIZES:
             raise Invalid(f"unknown network {network!r}; choose one of {', '.join(generator.SIZES)}",
                           "UNKNOWN_NETWORK", "network")
+        cap = self.max_network
+        if cap and generator.SIZES.index(network) > generator.SIZES.index(cap):
+            raise RuleViolation(f"network {network!r} is larger than this server allows (at most "
+                                f"{cap!r}: ozsim serve --max-network)", "NETWORK_TOO_LARGE",
+                                "network")
+
+    def add_tenant(self, api_key: str | None = None, network: str = "empty", seed: int = 0) -> str:
+        """A new isolated tenant with its own world, built lazily from (network, seed)."""
+        self._check_network(network)
         api_key = api_key or f"ozsim-{secrets.token_hex(12)}"
-        if self.tenants.tenant_of(api_key):
-            raise RuleViolation("that API key is already registered", "DUPLICATE_API_KEY", "apiKey")
-        tenant = f"t-{secrets.token_hex(6)}"
-        self.recipes[tenant] = (network, seed)
-        self.tenants.register(api_key, tenant)
+        with self._lock:
+            if self.tenants.tenant_of(api_key):
+                raise RuleViolation("that API key is already registered", "DUPLICATE_API_KEY",
+                                    "apiKey")
+            if self.max_tenants is not None and len(self._primary()) >= self.max_tenants:
+                raise RuleViolation(f"this server holds its maximum of {self.max_tenants} tenants "
+                                    "(ozsim serve --max-tenants): delete one first",
+                                    "TENANT_LIMIT")
+            tenant = f"t-{secrets.token_hex(6)}"
+            self.recipes[tenant] = (network, seed)
+            self.tenants.register(api_key, tenant)
         return api_key
+
+    def _primary(self) -> dict[str, str]:
+        """{the key a tenant was created with: tenant} (not its users' keys and tokens)."""
+        return {k: t for k, t in self.tenants.keys().items() if self.tenants.user_of(k) is None}
+
+    def remove_tenant(self, api_key: str) -> None:
+        """Forget a tenant — its keys (its users' tokens too), world, recipe and traffic —
+        by the key it was created with. Not the default tenant."""
+        with self._lock:
+            tenant = self._primary().get(api_key)
+            if tenant is None:
+                raise NotFound("no tenant was created with that API key", "NOT_FOUND", "apiKey")
+            if tenant == "default":
+                raise RuleViolation("the default tenant cannot be deleted (reset it instead)",
+                                    "DEFAULT_TENANT", "apiKey")
+            self.tenants.drop(tenant)
+            self.recipes.pop(tenant, None)
+            self.traffic.forget(tenant)
+        with self._sessions_lock:
+            for tenant_user in [tu for tu in self._session_of if tu[0] == tenant]:
+                self._sessions.discard(self._session_of.pop(tenant_user))
+
+    def tenant_list(self) -> dict:
+        """Every tenant (the default one first) and the caps."""
+        built = self.tenants.built()
+        rows = []
+        for key, tenant in self._primary().items():
+            network, seed = self.recipe(tenant)
+            world = built.get(tenant)
+            rows.append({"apiKey": key, "network": network, "seed": seed,
+                         "default": tenant == "default", "built": world is not None,
+                         "documents": sum(map(len, world.docs.values())) if world else None})
+        return {"tenants": rows, "limits": {"maxTenants": self.max_tenants,
+                                            "maxNetwork": self.max_network}}
+
+    def reset(self, tenant: str) -> None:
+        """A clean slate: the world rebuilt from its recipe; journal, faults, limits gone."""
+        self.tenants.replace(tenant)
+        self.traffic.forget(tenant)
+
+    def seed_tenant(self, tenant: str, network: str, seed: int) -> dict:
+        """Replace a tenant's world with the network (network, seed), now its recipe."""
+        self._check_network(network)
+        self.recipes[tenant] = (network, seed)
+        if tenant == "default":
+            self.state = None                   # the recipe, not the --state file, from now on
+        world = self.tenants.replace(tenant)
+        return {"network": network, "seed": seed,
+                "counts": {route: len(docs) for route, docs in world.docs.items() if docs}}
+
+    def snapshot(self, tenant: str, out) -> None:
+        """Write a tenant's world to the binary file ``out``: the readable (JSON) layout,
+        whose bytes a restore gives back exactly."""
+        snapshot.save(self.tenants.world(tenant), out, fmt="json")
+
+    def restore(self, tenant: str, path: str) -> None:
+        """Replace a tenant's world with the snapshot file at ``path`` (400 when it is not one)."""
+        try:
+            world = snapshot.load(path, FtthWorld)
+        except (snapshot.SnapshotError, ValueError, KeyError, TypeError, EOFError, OSError,
+                pickle.UnpicklingError) as exc:
+            reason = str(exc).replace(path, "the upload")
+            raise Invalid(f"not a snapshot this simulator can read: {reason}", "INVALID_SNAPSHOT",
+                          "body") from None
+        self.tenants.replace(tenant, world)
+
+    def identify(self) -> tuple[str, str] | None:
+        """(API key, tenant) of the request being served, when its key acts as somebody."""
+        try:
+            key = api_key()
+            tenant = self.tenants.tenant_of(key)
+            if tenant is None:
+                self.user_of(key)              # a user's own apiKey, met for the first time
+                tenant = self.tenants.tenant_of(key)
+        except Unauthorized:
+            return None
+        return key, tenant
 
     def build_world(self, tenant: str):
         if self.state and tenant == "default":
             return snapshot.load(self.state, FtthWorld)
-        network, seed = self.recipes.get(tenant, ("empty", 0))
+        network, seed = self.recipe(tenant)
         return generator.build_world(network, seed=seed, tenant=tenant, api_key=self.key_of(tenant))
 
     def key_of(self, tenant: str) -> str:
         return next((k for k, t in self.tenants.keys().items() if t == tenant), self.default_key)
 
+    # ---- who a key acts as: the one place where users, keys and permissions meet ------------
     def resolve(self, key: str):
+        """(world, Access) of the user behind a key of ``/api/v2``: a tenant's key acts as its
+        API user; a login's token or a user's own ``apiKey`` as that user. 401 for a key nobody
+        holds; 403 for a user without the API module."""
+        world, user = self.user_of(key)
+        if "API" not in (user.get("resources") or ()):
+            raise Forbidden(f"user {user.get('username')!r} has no access to the API module",
+                            "API_MODULE_FORBIDDEN")
+        return world, self.access_of(user)
+
+    def user_of(self, key: str):
+        """(world, user document) a key acts as; 401 when it acts as nobody (any more)."""
         tenant = self.tenants.tenant_of(key)
-        if tenant is None:
-            raise Unauthorized("invalid API key", "INVALID_API_KEY")
+        if tenant is None:                     # a user's own apiKey, in a world that exists
+            tenant = next((t for t, w in self.tenants.built().items()
+                           if w.ids_where("users", "apiKey", key)), None)
+            if tenant is None:
+                raise Unauthorized("invalid API key", "INVALID_API_KEY")
+            world = self.tenants.world(tenant)
+            self.tenants.register(key, tenant, min(world.ids_where("users", "apiKey", key)))
         world = self.tenants.world(tenant)
-        return world, self.access_of(world.user)
+        user_id = self.tenants.user_of(key)
+        if user_id is None:
+            return world, world.user
+        user = world.docs["users"].get(user_id)
+        if user is None or (key not in self._sessions and user.get("apiKey") != key):
+            self.tenants.forget(key)           # the user is gone, or its key was changed
+            raise Unauthorized("invalid API key", "INVALID_API_KEY")
+        return world, user
 
     @staticmethod
     def access_of(user: dict) -> Access:
-        projects = {p["project"] for p in user.get("projects") or () if p.get("project")}
-        return Access(projects) if projects and not user.get("allProjects") else ALL_ACCESS
+        """A user sees every project with ``allProjects``, else those of ``projects[]``."""
+        if user.get("allProjects"):
+            return Access(None, user)
+        return Access({p["project"] for p in user.get("projects") or ()
+                       if isinstance(p, dict) and p.get("project")}, user)
 
     def login(self, body: dict) -> str:
-        """The API key of the tenant whose API user has this login and password (or the key
-        given as ``apiKey``). Only worlds that exist are searched: a login never builds a
-        tenant's network (a tenant whose world is not built yet has no user but the one of
-        its recipe, whose credentials are the default tenant's)."""
+        """The key that acts as the user with this login and password (or the ``apiKey``
+        given, when it is valid): the tenant's key for its API user, a user's own ``apiKey``,
+        else a session token of that user (one per user, kept). Only worlds that exist are
+        searched, in the order tenants were registered: a login never builds a tenant's
+        network but the default tenant's, which ``ozsim serve`` builds at start anyway."""
         api_key = body.get("apiKey")
-        if isinstance(api_key, str) and self.tenants.tenant_of(api_key):
-            return api_key
+        if isinstance(api_key, str):
+            try:
+                self.user_of(api_key)
+                return api_key
+            except Unauthorized:
+                pass
         login, password = body.get("login"), body.get("password")
         if isinstance(login, str) and isinstance(password, str):
+            self.tenants.world("default")
             worlds = self.tenants.built()
-            for key, tenant in self.tenants.keys().items():
-                user = worlds[tenant].user if tenant in worlds else None
-                if user and user["username"] == login and user.get("password") == password:
-                    return key
+            for tenant in dict.fromkeys(self.tenants.keys().values()):
+                world = worlds.get(tenant)
+                for user_id in sorted(world.ids_where("users", "username", login) if world else ()):
+                    user = world.docs["users"][user_id]
+                    if user.get("password") == password:
+                        return self._key_for(tenant, world, user)
         raise Unauthorized("invalid credentials", "INVALID_CREDENTIALS")
+
+    def _key_for(self, tenant: str, world, user: dict) -> str:
+        if user is world.user:
+            return self.key_of(tenant)
+        if user.get("apiKey"):
+            return user["apiKey"]
+        with self._sessions_lock:
+            token = self._session_of.get((tenant, user["id"]))
+            if token is None or self.tenants.tenant_of(token) is None:
+                token = f"ozsim-session-{secrets.token_hex(16)}"
+                self._session_of[(tenant, user["id"])] = token
+                self._sessions.add(token)
+                self.tenants.register(token, tenant, user["id"])
+            return token
 
 
 def _error_response(status: int, message: str, code: str, field: str | None = None):
@@ -88,20 +244,80 @@ def _error_response(status: int, message: str, code: str, field: str | None = No
     return respond(body, status)
 
 
-def create_app(simulator: Simulator | None = None, **options) -> Flask:
-    from .control.api import bp as control_bp
+def marketplace(app: Flask, simulator: Simulator):
+    """The server's OZneutral: it reaches OZmap over HTTP — this simulator in-process when an
+    operator's integration names no URL — and finds the local world of a key for the clock
+    and jobs of its integration."""
+    import requests
+
+    from .integrations.ozneutral.marketplace import Marketplace
+    from .integrations.ozneutral.ozmap import OZmapLink
+    from .wire.local import IN_PROCESS_URL, wsgi_session
+
+    def link_for(url: str | None, key: str | None) -> OZmapLink:
+        if url is None:
+            return OZmapLink(wsgi_session(app), IN_PROCESS_URL, key)
+        return OZmapLink(requests.Session(), url, key)
+
+    def world_of(key: str):
+        try:
+            return simulator.user_of(key)[0]
+        except Unauthorized:
+            return None
+
+    return Marketplace(link_for, world_of)
+
+
+def int6_caller(simulator: Simulator):
+    """(e-mail, tenant) of an INT6 request whose HTTP Basic credentials are a tenant's INT6
+    integration's, else None: INT6's requests are journaled, limited and faulted per tenant."""
+    from .integrations.int6 import integration
+
+    def caller() -> tuple[str, str] | None:
+        auth = request.authorization
+        if auth is None or auth.type != "basic" or not auth.username:
+            return None
+        int6 = integration.find(simulator.tenants.built().values(), auth.username,
+                                auth.password or "")
+        return (auth.username, int6.world.tenant) if int6 else None
+    return caller
+
+
+def create_app(simulator: Simulator | None = None, *, admin_token: str | None = None,
+               control_disabled: str | None = None, **options) -> Flask:
+    """The app serving ``simulator`` (or ``Simulator(**options)``). ``admin_token``: required
+    in ``X-Ozsim-Admin`` on every control route; ``control_disabled``: why the control plane
+    (and the ``X-Ozsim-Fault`` header) is off, or None."""
+    from . import traffic
+    from .control.access import guard
+    from .control.api import CONTRACT as CONTROL, bp as control_bp
+    from .int6.api import CONTRACT as INT6, bp as int6_bp
     from .ozmap.api import CONTRACT, bp as ozmap_bp
+    from .ozneutral.api import CONTRACT as OZNEUTRAL, bp as ozneutral_bp
     from .web.docs import bp as docs_bp
+    from .web.pages import bp as web_bp
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
-    app.extensions["ozsim"] = simulator or Simulator(**options)
+    sim = app.extensions["ozsim"] = simulator or Simulator(**options)
+    app.extensions["ozneutral"] = marketplace(app, sim)
+    guard(app, admin_token, control_disabled)
+    traffic.install(app, sim.traffic, [Api("/api/v2", CONTRACT, sim.identify),
+                                       Api("/int6", INT6, int6_caller(sim)),
+                                       Api("/ozneutral", OZNEUTRAL, lambda: None)],
+                    header_faults=control_disabled is None)
     app.register_blueprint(ozmap_bp)
     app.register_blueprint(control_bp)
+    app.register_blueprint(int6_bp)
     app.register_blueprint(docs_bp)
-    # compile the contract's validators now: lazily, the first requests would each compile
+    app.register_blueprint(web_bp)
+    app.register_blueprint(ozneutral_bp)
+    # compile the contracts' validators now: lazily, the first requests would each compile
     # them at once, and a burst of them would wait
     CONTRACT.router  # noqa: B018 - a cached property, built here
+    INT6.router  # noqa: B018
+    OZNEUTRAL.router  # noqa: B018
+    CONTROL.router  # noqa: B018
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -113,35 +329,47 @@ def create_app(simulator: Simulator | None = None, **options) -> Flask:
                  400: "INVALID_REQUEST"}
         message = {404: f"no route {request.method} {request.path}",
                    405: f"{request.method} is not allowed on {request.path}",
-                   413: f"the request body exceeds {MAX_BODY} bytes"}.get(exc.code, exc.description)
+                   413: f"the request body exceeds {request.max_content_length} bytes"
+                   }.get(exc.code, exc.description)
         return _error_response(exc.code or 500, message, codes.get(exc.code, "HTTP_ERROR"))
-
-    @app.get("/")
-    def index():
-        sim = app.extensions["ozsim"]
-        return {"name": "ozmap-simulator", "api": "/api/v2", "contract": "/api/v2/openapi.yaml",
-                "docs": "/docs", "network": sim.network, "seed": sim.seed}
 
     return app
 
 
+SERVE_LIMITS = {"max_tenants": 100, "max_network": "small"}     # what `ozsim serve` allows
+
+
 def options_from_env(**overrides) -> dict:
-    """Simulator options from OZSIM_* environment variables, overridden by explicit values;
-    ValueError naming the setting when one is not usable."""
-    env = {"api_key": os.environ.get("OZSIM_API_KEY"), "network": os.environ.get("OZSIM_NETWORK"),
-           "seed": os.environ.get("OZSIM_SEED"), "state": os.environ.get("OZSIM_STATE")}
-    merged = {k: v for k, v in env.items() if v not in (None, "")}
+    """Simulator options from OZSIM_* environment variables, overridden by explicit values, with
+    the caps of ``SERVE_LIMITS`` by default; ValueError naming the setting when one is not
+    usable."""
+    env = {"api_key": "OZSIM_API_KEY", "network": "OZSIM_NETWORK", "seed": "OZSIM_SEED",
+           "state": "OZSIM_STATE", "max_tenants": "OZSIM_MAX_TENANTS",
+           "max_network": "OZSIM_MAX_NETWORK"}
+    merged = dict(SERVE_LIMITS)
+    merged.update({k: os.environ[v] for k, v in env.items() if os.environ.get(v)})
     merged.update({k: v for k, v in overrides.items() if v is not None})
     if "seed" in merged:
-        try:
-            merged["seed"] = int(merged["seed"])
-        except ValueError:
-            raise ValueError(f"the seed (--seed / OZSIM_SEED) must be an integer, got "
-                             f"{merged['seed']!r}") from None
-    if merged.get("network", "demo") not in generator.SIZES:
-        raise ValueError(f"unknown network {merged['network']!r} (--network / OZSIM_NETWORK): "
-                         f"choose one of {', '.join(generator.SIZES)}")
+        merged["seed"] = _integer(merged["seed"], "the seed (--seed / OZSIM_SEED)")
+    merged["max_tenants"] = _integer(merged["max_tenants"], "the tenant cap (--max-tenants / "
+                                     "OZSIM_MAX_TENANTS)", low=1)
+    for name, option in (("network", "network"), ("max_network", "max-network")):
+        if merged.get(name, "demo") not in generator.SIZES:
+            raise ValueError(f"unknown network {merged[name]!r} (--{option} / {env[name]}): "
+                             f"choose one of {', '.join(generator.SIZES)}")
     return merged
 
 
-__all__ = ["create_app", "Simulator", "DEMO_API_KEY", "DEMO_LOGIN", "options_from_env"]
+def _integer(raw, what: str, low: int | None = None) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or (low is not None and value < low):
+        raise ValueError(f"{what} must be an integer{'' if low is None else f' >= {low}'}, "
+                         f"got {raw!r}")
+    return value
+
+
+__all__ = ["create_app", "Simulator", "DEMO_API_KEY", "DEMO_LOGIN", "options_from_env",
+           "SERVE_LIMITS"]

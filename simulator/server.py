@@ -7,9 +7,11 @@ server, ``MTServer``, in its own process: granian's Rust runtime accepts connect
 parses HTTP on its own threads and hands each request to one of ``threads`` Python threads
 that run the Flask app. granian ships ``MTServer`` for free-threaded Python builds and refuses
 it when the GIL is on (``_check_gil``); with the GIL it works the same way its worker
-processes do — there too the Python callbacks run on granian's blocking threads. That check
-is the one private hook used here (granian is pinned in requirements.lock; the live-server
-tests, tests/scenarios/test_live.py and tests/api/test_serve.py, start a real ``ozsim serve``).
+processes do — there too the Python callbacks run on granian's blocking threads. Lifting that
+check (and serving through ``AbstractServer.serve``) are the private parts of granian used
+here: ``_guard`` checks at import that the installed granian is the pinned release line and
+still has them, and says what to do otherwise (the live-server tests,
+tests/scenarios/test_live.py and tests/api/test_serve.py, start a real ``ozsim serve``).
 
 Why granian, with the measurements: README "Choosing the server" and benchmarks/README.md.
 """
@@ -17,11 +19,33 @@ from __future__ import annotations
 
 import gc
 import socket
+from importlib.metadata import version
 
 from granian.constants import Interfaces
 from granian.log import LogLevels
 from granian.server.common import AbstractServer
 from granian.server.mt import MTServer
+
+SUPPORTED = "2.8."          # the granian releases whose private members are overridden below
+
+
+def _guard() -> None:
+    """Refuse to start on a granian whose private members this module overrides have moved:
+    better a clear message now than a server that silently forks or refuses the GIL build."""
+    found = version("granian")
+    missing = [name for owner, name in ((MTServer, "_check_gil"), (AbstractServer, "serve"))
+               if not callable(getattr(owner, name, None))]
+    if not found.startswith(SUPPORTED) or missing:
+        raise RuntimeError(
+            f"ozsim serve runs granian's thread-based server in its own process by overriding "
+            f"MTServer._check_gil and calling AbstractServer.serve; it supports granian "
+            f"{SUPPORTED}x, and granian {found} is installed"
+            + (f" (missing: {', '.join(missing)})" if missing else "")
+            + ". Install the pinned version (pip install -r requirements.lock, or "
+              "'granian>=2.8,<2.9'), or update simulator/server.py for this granian.")
+
+
+_guard()
 
 
 class InProcessServer(MTServer):
@@ -44,7 +68,7 @@ def listen_address(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise SystemExit(f"ozsim serve: cannot listen on {host}:{port}: {exc.strerror}")
+        raise SystemExit(f"ozsim serve: cannot listen on {host}:{port}: {exc.strerror}") from None
     family, kind, proto, _, address = infos[0]
     if port:
         with socket.socket(family, kind, proto) as probe:
@@ -52,7 +76,8 @@ def listen_address(host: str, port: int) -> str:
             try:
                 probe.bind(address)
             except OSError as exc:
-                raise SystemExit(f"ozsim serve: cannot listen on {host}:{port}: {exc.strerror}")
+                raise SystemExit(f"ozsim serve: cannot listen on {host}:{port}: {exc.strerror}") \
+                    from None
     return address[0]
 
 

@@ -27,6 +27,8 @@ import pytest
 
 from . import contract_check
 
+pytest_plugins = ["pytester"]
+
 
 def _register_tenant(simulator, label: str = "test") -> str:
     """A fresh API key mapped to a fresh tenant (its world is created on first use)."""

@@ -5,6 +5,8 @@
 * ``sales``      — consultative sales, chatbot / IVR, CRM
 * ``field``      — field service (element synchronisation into a SQLite replica)
 * ``fixture``    — builds a small network through the API (for scenarios on empty tenants)
+* ``int6``       — INT6, the OLT manager: its integration, readings, provisioning, OZmap's pull
+* ``ozneutral``  — the neutral-network marketplace: operators, partners and their sales
 
 Every flow function takes the typed client (``api``) first, then plain parameters, and
 returns a dataclass. ``FLOWS`` maps the names scenario files use (``erp.reserve_port``) to them.
@@ -14,11 +16,11 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from . import erp, field, fixture, monitoring, sales
+from . import erp, field, fixture, int6, monitoring, ozneutral, sales
 from .common import FlowError
 
 MODULES = {"erp": erp, "monitoring": monitoring, "sales": sales, "field": field,
-           "fixture": fixture}
+           "fixture": fixture, "int6": int6, "ozneutral": ozneutral}
 
 
 def _public(module: Any) -> dict[str, Callable[..., Any]]:
@@ -36,4 +38,5 @@ def _public(module: Any) -> dict[str, Callable[..., Any]]:
 FLOWS: dict[str, Callable[..., Any]] = {f"{m}.{n}": fn for m, mod in MODULES.items()
                                         for n, fn in _public(mod).items()}
 
-__all__ = ["FLOWS", "MODULES", "FlowError", "erp", "monitoring", "sales", "field", "fixture"]
+__all__ = ["FLOWS", "MODULES", "FlowError", "erp", "monitoring", "sales", "field", "fixture",
+           "int6", "ozneutral"]

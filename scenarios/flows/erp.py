@@ -75,8 +75,7 @@ def feasibility(api: OZmapClient, lat: float, lng: float, radius: float | None =
                 break
         if inside is None:
             options += [_option(b) for b in condo.get("buildings") or [] if b.get("viable", True)]
-    key = (lambda o: o.drop_length if o.drop_length is not None else (o.distance or 0.0))
-    options.sort(key=key)
+    options.sort(key=lambda o: o.drop_length if o.drop_length is not None else (o.distance or 0.0))
     return Feasibility(lat=lat, lng=lng, viable=bool(options), mode=mode, options=options,
                        best=options[0] if options else None, not_viable=not_viable,
                        condominium=inside)
@@ -150,9 +149,17 @@ def reserve_port(api: OZmapClient, code: str, *, lat: float | None = None,
                          "serial_number": onu.get("serial_number", ""),
                          "mac_address": onu.get("mac_address", "")}
     body["client"] = client
-    reservation = _reservation(code, api.create("properties", body))
+    # client codes are unique: after a failure that may have reserved anyway (no answer, a
+    # 504), the code tells whether it did — never a second port for one customer
+    prop = api.create("properties", body, existing=lambda: _property_with(api, code))
+    reservation = _reservation(code, prop)
     reservation.implanted = implanted
     return reservation
+
+
+def _property_with(api: OZmapClient, code: str) -> Document | None:
+    rows = api.properties_by_client_code(code)
+    return rows[0] if rows else None
 
 
 # ---- deployment, removal ---------------------------------------------------------------------

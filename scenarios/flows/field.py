@@ -7,7 +7,8 @@ deletion dates"), each sorted by its date and paged through ``nextUrl`` (``find_
 * **created since** the mark: ``filter createdAt >= <mark>`` — new rows;
 * **updated since** the mark: ``filter updatedAt >= <mark>`` — changed rows;
 * **deleted since** the mark: ``filter deletedAt >= <mark>`` returns tombstones
-  ``{id, kind, deletedAt}`` (reference §8 g), which remove rows from the replica.
+  ``{id, kind, deletedAt}`` (docs/decisions.md, "Tombstones"), which remove rows
+  from the replica.
 
 The first sync is one full listing. ``>=`` (not ``>``) re-reads the elements stamped exactly
 at a mark, so nothing written in the same millisecond as the previous sync is lost; upserts

@@ -38,12 +38,21 @@ class Clock:
             self._last = moment
             return moment
 
+    def instant(self) -> dt.datetime:
+        """The current instant, without taking a stamp (``now`` moves a frozen clock on by a
+        millisecond when asked twice, so that stamps stay unique)."""
+        with self._lock:
+            moment = self._frozen or dt.datetime.now(UTC)
+            return max(moment, self._last) if self._last is not None else moment
+
     def now_iso(self) -> str:
         return iso(self.now())
 
     def freeze(self, at: dt.datetime | None = None) -> None:
+        """Stop the clock at ``at``, or now (never before an instant it already gave)."""
         with self._lock:
-            self._frozen = at or self._last or dt.datetime.now(UTC)
+            now = self._frozen or dt.datetime.now(UTC)
+            self._frozen = at or max(now, self._last or now)
 
     def unfreeze(self) -> None:
         with self._lock:

@@ -2,7 +2,8 @@
 
 The domain core raises these; each HTTP API renders them in its own envelope through one
 error handler. ``code`` is an upper-snake machine code naming the rule that fired;
-``status`` is the HTTP status the OZmap API uses for that family of error (reference §8 f).
+``status`` is the HTTP status of that family of error (docs/decisions.md, "Status of each
+error family").
 """
 from __future__ import annotations
 
@@ -59,3 +60,25 @@ class RuleViolation(DomainError):
     """A business rule refused the operation: port occupied, box full, unknown reference (422)."""
     status = 422
     default_code = "RULE_VIOLATION"
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state: already done, in progress, duplicate (409)."""
+    status = 409
+    default_code = "CONFLICT"
+
+
+class BadGateway(DomainError):
+    """Another system this one depends on failed or refused its credentials (502)."""
+    status = 502
+    default_code = "BAD_GATEWAY"
+
+
+class TooManyRequests(DomainError):
+    """A rate limit refused the request (429); ``retry_after`` is in seconds."""
+    status = 429
+    default_code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: int, code: str | None = None):
+        super().__init__(message, code)
+        self.retry_after = retry_after

@@ -1,7 +1,8 @@
 """Geometry primitives: spherical distance, point and polygon parsing, a spatial hash grid.
 
-Coordinates are ``[lng, lat]`` WGS84 degrees (reference §2.2). Distances are haversine on
-MongoDB's sphere, R = 6 378 100 m (ftth-domain §6). Polygons are tested in the lng/lat plane.
+Coordinates are ``[lng, lat]`` WGS84 degrees (GeoJSON order). Distances are haversine on
+MongoDB's sphere, R = 6 378 100 m (docs/api-conventions.md, "Coordinates, polygons and
+units"). Polygons are tested in the lng/lat plane.
 """
 from __future__ import annotations
 
@@ -206,11 +207,7 @@ class GridIndex:
         dlat = degrees(ang) * (1 + 1e-9) + 1e-9
         lo, hi = lat - dlat, lat + dlat
         out = []
-        for iy in range(floor(max(lo, -90.0) / h), floor(min(hi, 90.0) / h) + 1):
-            row = self._rows.get(iy)
-            if row is None:
-                continue
-            lams, phis, coss, ids = row
+        for iy, (lams, phis, coss, ids) in self._rows_between(lo, hi):
             # widest longitude offset a point of this row can have: a >= sin²(gap/2) +
             # cos(lat)·cos(farthest lat of the band)·sin²(dlng/2)
             band_lo, band_hi = max(lo, iy * h - 1e-9), min(hi, iy * h + h + 1e-9)
@@ -228,6 +225,34 @@ class GridIndex:
                         if d <= radius_m:
                             out.append((d, pid))
         out.sort()
+        return out
+
+    def _rows_between(self, south: float, north: float):
+        """(row number, row) of every row holding points between two latitudes."""
+        h = self._h
+        for iy in range(floor(max(south, -90.0) / h), floor(min(north, 90.0) / h) + 1):
+            row = self._rows.get(iy)
+            if row is not None:
+                yield iy, row
+
+    def in_box(self, west: float, south: float, east: float, north: float) -> list:
+        """Ids of the points inside a lng/lat box, edges included (``west > east``: the box
+        crosses the antimeridian), by latitude row then longitude."""
+        if south > north or not self._where:
+            return []
+        h = self._h
+        lo, hi = radians(west), radians(east)
+        spans = ((lo, hi),) if west <= east else ((lo, pi), (-pi, hi))
+        p_lo, p_hi = radians(south), radians(north)
+        out = []
+        for iy, (lams, phis, _, ids) in self._rows_between(south, north):
+            edge = iy * h < south or (iy + 1) * h > north
+            for a, b in spans:
+                i, j = bisect_left(lams, a), bisect_right(lams, b)
+                if edge:
+                    out.extend(pid for pid, p in zip(ids[i:j], phis[i:j]) if p_lo <= p <= p_hi)
+                else:
+                    out.extend(ids[i:j])
         return out
 
     def nearest(self, lng: float, lat: float, k: int | None = None,

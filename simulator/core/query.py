@@ -1,7 +1,8 @@
-"""The OZmap list query language: filter (§3.3), sort (§3.4), select (§3.5), populate (§3.6).
+"""The OZmap list query language: filter, sort, select, populate (docs/api-conventions.md,
+"Reading lists").
 
 ``parse_filter`` validates and compiles a filter once into closures, so ``Filter.matches``
-does no parsing per document. Semantics follow MongoDB where the reference is silent: a
+does no parsing per document. Semantics follow MongoDB where OZmap is silent: a
 condition on an array field holds when any element satisfies it, and ``=``/``in`` with
 ``null`` match null or absent values.
 """

@@ -24,6 +24,10 @@ class Resource:
     tag_type: str | None = None                     # value of Tag.allowedTypes for `tags`
     computed: tuple = ()                            # read-only fields derived at read time
     hidden: tuple = ()                              # stored, never rendered, filtered or sorted on
+    # how a document without a ``project`` of its own is limited to a user's projects: "id"
+    # (it is a project), or (route, field): it follows the documents of ``route`` whose
+    # ``field`` holds its id (a client follows its property); () — visible to every user
+    scoped_by: str | tuple = ()
 
     @property
     def indexed(self) -> tuple:

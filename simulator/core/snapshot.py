@@ -47,6 +47,7 @@ tuple of values per document).
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import gzip
 import io
@@ -77,7 +78,7 @@ _GLOBALS = {(shared_empty.__module__, "shared_empty"): shared_empty,
 
 
 class _BuiltinsOnly(pickle.Unpickler):
-    def find_class(self, module, name):  # noqa: D401 - pickle hook
+    def find_class(self, module, name):
         found = _GLOBALS.get((module, name))
         if found is None:
             raise SnapshotError(f"a snapshot may only hold plain data; refusing {module}.{name}")
@@ -130,18 +131,19 @@ def _header(world, layout: str) -> dict:
 
 
 def save(world, path, fmt: str = "pickle") -> None:
-    """Write ``world`` to ``path`` (gzip'd pickles, or gzip'd JSON with ``fmt="json"``)."""
+    """Write ``world`` to ``path`` — a file name or a binary file object (gzip'd pickles, or
+    gzip'd JSON with ``fmt="json"``). The same world always gives the same bytes."""
     if fmt not in ("pickle", "json"):
         raise ValueError(f"unknown snapshot format {fmt!r}: 'pickle' or 'json'")
-    with world.lock, open(path, "wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", compresslevel=1, fileobj=raw, mtime=0) as out:
+    with world.lock, _gzip(path) as out:
         header = _header(world, "documents" if fmt == "json" else "columns")
         tombstoned = [route for route, tombstones in world.tombstones.items() if tombstones]
         if fmt == "json":
             header["tombstones"] = {route: list(world.tombstones[route].values())
                                     for route in tombstoned}
             header["docs"] = {route: list(docs.values()) for route, docs in world.docs.items()}
-            _write_json(header, io.TextIOWrapper(out, encoding="utf-8"))
+            with io.TextIOWrapper(out, encoding="utf-8") as text:
+                _write_json(header, text)
             return
         header["counts"] = [[route, len(docs)] for route, docs in world.docs.items() if docs]
         header["tombstones"] = tombstoned
@@ -151,6 +153,16 @@ def save(world, path, fmt: str = "pickle") -> None:
         for route, _ in header["counts"]:
             pickler.dump(_columns(world.docs[route]))
             trim_heap()         # the route's temporary lists, before the memo grows again
+
+
+@contextlib.contextmanager
+def _gzip(target):
+    """A level-1 gzip stream into ``target`` (a file name or a binary file object) whose header
+    holds neither a file name nor a time (``gzip.open`` writes both)."""
+    with contextlib.ExitStack() as stack:
+        raw = target if hasattr(target, "write") else stack.enter_context(open(target, "wb"))
+        yield stack.enter_context(gzip.GzipFile(filename="", mode="wb", compresslevel=1,
+                                                fileobj=raw, mtime=0))
 
 
 def _write_json(state: dict, out) -> None:
@@ -171,7 +183,6 @@ def _write_json(state: dict, out) -> None:
         else:
             out.write(dumps(value))
     out.write("}")
-    out.flush()
 
 
 class _Inflating(io.RawIOBase):
@@ -323,6 +334,8 @@ def _load(stream, path, make_world):
         world.tombstones[_known(world, route, path)].update((t["id"], t) for t in held)
     user = state.get("user")
     world.user = world.docs["users"].get(user) if user else None
+    if world.user is not None and "allProjects" not in world.user:
+        world.user["allProjects"] = True            # written before users had allProjects
     return world
 
 

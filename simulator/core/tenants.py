@@ -12,15 +12,28 @@ class Tenants:
         self._factory = factory
         self._lock = threading.Lock()
         self._keys: dict[str, str] = {}       # api key -> tenant name
+        self._users: dict[str, str] = {}      # key -> the id of the user it acts as (else the API user)
         self._worlds: dict[str, World] = {}
 
-    def register(self, key: str, tenant: str | None = None) -> str:
+    def register(self, key: str, tenant: str | None = None, user: str | None = None) -> str:
+        """Map a key to a tenant; ``user``: the id of the user it acts as (none: the tenant's
+        API user)."""
         with self._lock:
             self._keys[key] = tenant or key
+            if user is not None:
+                self._users[key] = user
             return self._keys[key]
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._keys.pop(key, None)
+            self._users.pop(key, None)
 
     def tenant_of(self, key: str) -> str | None:
         return self._keys.get(key)
+
+    def user_of(self, key: str) -> str | None:
+        return self._users.get(key)
 
     def world(self, tenant: str) -> World:
         world = self._worlds.get(tenant)
@@ -36,6 +49,14 @@ class Tenants:
         with self._lock:
             self._worlds[tenant] = world or self._factory(tenant)
             return self._worlds[tenant]
+
+    def drop(self, tenant: str) -> None:
+        """Forget a tenant: every key that maps to it, and its world."""
+        with self._lock:
+            for key in [k for k, t in self._keys.items() if t == tenant]:
+                del self._keys[key]
+                self._users.pop(key, None)
+            self._worlds.pop(tenant, None)
 
     def keys(self) -> dict[str, str]:
         return dict(self._keys)

@@ -8,6 +8,7 @@ caller never sees a half-applied write and a port is never sold twice.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import gc
@@ -22,6 +23,7 @@ from . import geo
 from .clock import Clock
 from .errors import Forbidden, Invalid, MethodNotAllowed, NotFound, RuleViolation
 from .ids import object_id
+from .jobs import Jobs
 from .query import MISSING, Filter, get_path, parse_filter, sort_docs
 from .resource import Resource, View
 from .store import compact, hold, hold_all, release, trim_heap
@@ -37,10 +39,13 @@ def check_object_id(value, field: str) -> str:
 
 
 class Access:
-    """What a key's user may see: every project, or a set of project ids."""
+    """Who acts and what they may see: ``projects`` — every project (None) or a set of project
+    ids; ``user`` — the user document the actions are credited to (None: the world's API
+    user). ``World.visible`` applies it to documents whose project is not a field of theirs."""
 
-    def __init__(self, projects: set | None = None):
+    def __init__(self, projects: set | None = None, user: dict | None = None):
         self.projects = projects
+        self.user = user
 
     def allows(self, doc: dict) -> bool:
         project = doc.get("project")
@@ -69,6 +74,45 @@ class Observer:
     def note(self, route: str, doc: dict, add: bool) -> None:
         raise NotImplementedError
 
+    def note_all(self, route: str, docs: list[dict]) -> None:
+        """``note(route, doc, True)`` for each of many stored documents (``World.keep_all``)."""
+        for doc in docs:
+            self.note(route, doc, True)
+
+
+class Derived(Observer):
+    """A write observer holding something derived from the documents of its ``routes``:
+    built from the whole world on first use (``ready``), then kept in step with every write
+    (``drop`` then ``add`` of the document written). Until it is first used, writes cost it
+    nothing — a world built in bulk and never asked pays nothing."""
+
+    def __init__(self):
+        self.built = False
+
+    def note(self, route: str, doc: dict, add: bool) -> None:
+        if self.built:
+            self.drop(route, doc["id"])
+            if add:
+                self.add(route, doc)
+
+    def note_all(self, route: str, docs: list[dict]) -> None:
+        if self.built:
+            super().note_all(route, docs)
+
+    def ready(self, world):
+        if not self.built:
+            for route in self.routes:
+                for doc in world.docs[route].values():
+                    self.add(route, doc)
+            self.built = True
+        return self
+
+    def add(self, route: str, doc: dict) -> None:
+        raise NotImplementedError
+
+    def drop(self, route: str, doc_id: str) -> None:
+        raise NotImplementedError
+
 
 def locked(operation):
     """Run a domain operation ``operation(world, ...)`` under that world's lock."""
@@ -91,6 +135,10 @@ class World:
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
         self.clock = clock or Clock()
+        self.jobs = Jobs(self.clock)      # what runs on this world's clock (integrations)
+        # what other systems keep per tenant, by name (a fake of another system, an
+        # integration's configuration): it lives and goes with the world (a reset drops it)
+        self.extensions: dict[str, object] = {}
         self.settings = {**domain.settings, **(settings or {})}
         self.docs: dict[str, dict[str, dict]] = {route: {} for route in self.resources}
         self.tombstones: dict[str, dict[str, dict]] = {route: {} for route in self.resources}
@@ -104,7 +152,8 @@ class World:
                                tuple(o for o in observers if route in o.routes),
                                self.spatial.get(route))
                        for route, r in self.resources.items()}
-        self.user: dict | None = None     # the API user actions are attributed to
+        self.user: dict | None = None     # the tenant's API user (its key's)
+        self._actor: dict | None = None   # the user of the write in progress (``acting``)
         self._id_counter = 0
         self._id_seconds = 0
 
@@ -118,9 +167,21 @@ class World:
         return object_id(self._id_seconds, self._id_counter, self.rng.getrandbits(40))
 
     def creator(self) -> dict | None:
-        if self.user is None:
+        user = self._actor or self.user
+        if user is None:
             return None
-        return {"id": self.user["id"], "name": self.user["name"], "username": self.user["username"]}
+        return {"id": user["id"], "name": user["name"], "username": user["username"]}
+
+    @contextlib.contextmanager
+    def acting(self, access: Access):
+        """Under the world lock, credit what is written to ``access.user`` (``creatorData``)."""
+        with self.lock:
+            previous = self._actor
+            self._actor = access.user or previous
+            try:
+                yield
+            finally:
+                self._actor = previous
 
     # ---- storage primitives (used by the rules, the bulk paths and snapshots) -----------
     def insert(self, route: str, doc: dict, now: str | None = None) -> dict:
@@ -159,30 +220,37 @@ class World:
         for field_name, index in indexes:
             hold_all(index, list(map(dict.get, docs, repeat(field_name))), ids)
         for observer in observers:
-            for doc in docs:
-                observer.note(route, doc, True)
+            observer.note_all(route, docs)
         if spatial is not None:
             spatial.insert_all((doc["id"], coords[0], coords[1])
                                for doc in docs if (coords := doc.get("coords")))
 
     def set_fields(self, route: str, doc: dict, changes: dict, touch: bool = True) -> None:
-        """Apply field changes to a stored document, keeping indexes right."""
+        """Apply field changes to a stored document, keeping indexes right (re-indexed only
+        when the changes touch an indexed field or the point, or an observer watches the
+        route: a read power or a status written on half a million documents skips it)."""
         if not changes:
             return
-        self._index(route, doc, add=False)
+        indexes, observers, spatial = self._keeps[route]
+        reindex = observers or (spatial is not None and "coords" in changes) or any(
+            name in changes or (touch and name == "updatedAt") for name, _ in indexes)
+        if reindex:
+            self._index(route, doc, add=False)
         doc.update(changes)
         if touch:
             doc["updatedAt"] = self.clock.now_iso()
-        self._index(route, doc, add=True)
+        if reindex:
+            self._index(route, doc, add=True)
 
     def remove(self, route: str, doc_id: str) -> dict:
         """Delete a document, leaving a tombstone ``{id, kind, deletedAt}`` (plus its
         ``project``, so that deletions sync per project and stay within a key's projects)."""
+        project = self.project_of(route, self.docs[route][doc_id])
         doc = self.docs[route].pop(doc_id)
         self._index(route, doc, add=False)
         tombstone = {"id": doc_id, "kind": doc["kind"], "deletedAt": self.clock.now_iso()}
-        if doc.get("project") is not None and self.resources[route].project_scoped:
-            tombstone["project"] = doc["project"]
+        if project is not None:
+            tombstone["project"] = project
         self.tombstones[route][doc_id] = tombstone
         return doc
 
@@ -228,15 +296,45 @@ class World:
         docs = self.docs[route]
         return [docs[i] for i in sorted(self.ids_where(route, field, value))]
 
+    # ---- project access --------------------------------------------------------------
+    def project_of(self, route: str, doc: dict):
+        """The project a document (or tombstone) belongs to, or None (shared by every project:
+        types, poles, a client on no property)."""
+        if "deletedAt" in doc:
+            return doc.get("project")
+        resource = self.resources[route]
+        if resource.project_scoped:
+            return doc.get("project")
+        if resource.scoped_by == "id":
+            return doc["id"]
+        if resource.scoped_by:
+            owner_route, field_name = resource.scoped_by
+            for owner in self.docs_where(owner_route, field_name, doc["id"]):
+                return self.project_of(owner_route, owner)
+        return None
+
+    def visible(self, route: str, doc: dict, access: Access) -> bool:
+        """Whether ``access`` may see the document: it belongs to one of its projects, or to
+        no project at all."""
+        if access.projects is None:
+            return True
+        project = self.project_of(route, doc)
+        return project is None or project in access.projects
+
     # ---- reads -----------------------------------------------------------------------
-    def get(self, route: str, doc_id, access: Access = ALL_ACCESS, field: str = "id") -> dict:
+    def get(self, route: str, doc_id, access: Access = ALL_ACCESS, field: str = "id",
+            write: bool = False) -> dict:
+        """The stored document. Outside the access's projects it does not exist for a read
+        (404) and is forbidden to a write (403)."""
         check_object_id(doc_id, field)
         doc = self.docs[route].get(doc_id)
+        if doc is not None and not self.visible(route, doc, access):
+            if write:
+                raise Forbidden(f"{self.resources[route].kind} {doc_id} belongs to a project "
+                                "outside this user's projects", "PROJECT_FORBIDDEN")
+            doc = None
         if doc is None:
             raise NotFound(f"{self.resources[route].kind} {doc_id} not found", "NOT_FOUND")
-        if not access.allows(doc):
-            raise Forbidden(f"{self.resources[route].kind} {doc_id} belongs to a project this "
-                            "key cannot access", "PROJECT_FORBIDDEN")
         return doc
 
     def lookup(self, routes, doc_id):
@@ -261,8 +359,8 @@ class World:
         tombstones = filter.constrains("deletedAt")
         candidates = list(self.tombstones[route].values()) if tombstones else \
             self._candidates(route, filter)
-        if access.projects is not None and resource.project_scoped:
-            candidates = [d for d in candidates if access.allows(d)]
+        if access.projects is not None:
+            candidates = [d for d in candidates if self.visible(route, d, access)]
         if not tombstones and computed and (filter.reads(computed) or _sorts_on(sort, computed)):
             expand = self.rules[route].computed          # match and sort on derived fields
             candidates = [{**d, **expand(self, d)} for d in candidates]
@@ -319,7 +417,8 @@ class World:
             flt = parse_filter(view.conditions(filter),
                                resolve_polygon=lambda model, i: self.polygon(model, i, access))
             total, docs = self.find(view.route, flt, sort, start, limit, access)
-            return total, [self.render(view.route, d, select, populate) for d in docs]
+            return total, [self.render(view.route, d, select, populate, access=access)
+                           for d in docs]
 
     def read(self, name: str, doc_id, select=None, populate=(),
              access: Access = ALL_ACCESS) -> dict:
@@ -330,7 +429,7 @@ class World:
             if not view.shows(doc):
                 raise NotFound(f"{view.kind or self.resources[view.route].kind} {doc_id} "
                                "not found", "NOT_FOUND")
-            return self.render(view.route, doc, select, populate)
+            return self.render(view.route, doc, select, populate, access=access)
 
     def writable(self, name: str, operation: str) -> str:
         """The route behind ``name`` when it takes ``operation`` (create, update, delete);
@@ -345,22 +444,22 @@ class World:
         """Create an element through its rules and answer it rendered (a POST)."""
         route = self.writable(name, "create")
         with self.lock:
-            return self.render(route, self.create(route, body, access))
+            return self.render(route, self.create(route, body, access), access=access)
 
     def create(self, route: str, body: dict, access: Access = ALL_ACCESS) -> dict:
         """Create through the rules; the stored document."""
-        with self.lock:
+        with self.acting(access):
             return self.rules[route].create(self, self.resources[route], body, access)
 
     def update(self, route: str, doc_id: str, patch: dict, access: Access = ALL_ACCESS) -> dict:
-        with self.lock:
-            doc = self.get(route, doc_id, access)
+        with self.acting(access):
+            doc = self.get(route, doc_id, access, write=True)
             self.rules[route].update(self, self.resources[route], doc, patch, access)
             return doc
 
     def delete(self, route: str, doc_id: str, access: Access = ALL_ACCESS) -> None:
-        with self.lock:
-            doc = self.get(route, doc_id, access)
+        with self.acting(access):
+            doc = self.get(route, doc_id, access, write=True)
             self.rules[route].delete(self, self.resources[route], doc)
 
     def check_refs(self, resource: Resource, values: dict, project: str | None) -> None:
@@ -420,7 +519,9 @@ class World:
                 self.domain.invariants(self)
 
     # ---- rendering -------------------------------------------------------------------
-    def render(self, route: str, doc: dict, select=None, populate=(), depth: int = 0) -> dict:
+    def render(self, route: str, doc: dict, select=None, populate=(), depth: int = 0,
+               access: Access = ALL_ACCESS) -> dict:
+        """The document as the API answers it; ``populate`` expands only what ``access`` sees."""
         if "deletedAt" in doc:                                          # a tombstone
             return dict(doc)
         resource = self.resources[route]
@@ -434,10 +535,11 @@ class World:
             out.pop(field_name, None)
         self.rules[route].decorate(self, doc, out)
         for path in populate:
-            self._populate(route, out, path.split("."), depth)
+            self._populate(route, out, path.split("."), depth, access)
         return select.apply(out) if select else out
 
-    def _populate(self, route: str, out: dict, parts: list[str], depth: int) -> None:
+    def _populate(self, route: str, out: dict, parts: list[str], depth: int,
+                  access: Access) -> None:
         if depth > 3 or not isinstance(out, dict):
             return
         head, rest = parts[0], parts[1:]
@@ -445,20 +547,20 @@ class World:
         targets = self.rules[route].ref_targets(self.resources[route], head)
         if targets is None:
             if isinstance(value, dict):       # a nested object such as `parent: {id}`
-                self._populate(route, value, parts[1:] or ["id"], depth) if rest else None
+                self._populate(route, value, parts[1:] or ["id"], depth, access) if rest else None
             elif isinstance(value, list) and rest:
                 for item in value:
                     if isinstance(item, dict):
-                        self._populate(route, item, rest, depth)
+                        self._populate(route, item, rest, depth, access)
             return
 
         def expand(item):
             if isinstance(item, str):
                 target_route, doc = self.lookup(targets, item)
-                if doc is not None:
-                    rendered = self.render(target_route, doc, depth=depth + 1)
+                if doc is not None and self.visible(target_route, doc, access):
+                    rendered = self.render(target_route, doc, depth=depth + 1, access=access)
                     if rest:
-                        self._populate(target_route, rendered, rest, depth + 1)
+                        self._populate(target_route, rendered, rest, depth + 1, access)
                     return rendered
             return item
 

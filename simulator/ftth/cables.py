@@ -11,7 +11,7 @@ import heapq
 
 from ..core import geo
 from ..core.errors import Invalid, RuleViolation
-from .catalogue import BASE_BOXES, RESOURCES
+from .catalogue import BASE_BOXES, BOX_LIKE, RESOURCES
 from .wiring import unplug
 
 
@@ -50,14 +50,26 @@ def normalise_poles(world, poles, field: str = "poles") -> list[dict]:
 def measure(world, end_a: dict | None, poles: list[dict], end_b: dict | None,
             cable_type: dict) -> dict:
     """Length fields of a cable: A → poles → B in straight spherical segments, plus slack."""
-    points = [end.get("coords") for end in (end_a,) if end]
-    points += [(world.docs["poles"].get(p["id"]) or {}).get("coords") for p in poles]
-    points += [end.get("coords") for end in (end_b,) if end]
-    points = [p for p in points if p]
+    points = route_points(world, end_a, poles, end_b)
     ground = sum(geo.distance_m(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:]))
     length = ground + sum(p["reserve"] for p in poles)
     return {"ground_length": round(ground, 2), "altitude_length": 0, "length": round(length, 2),
             "loss": round(length_loss(length, cable_type), 4)}
+
+
+def route_points(world, end_a: dict | None, poles: list[dict], end_b: dict | None) -> list:
+    """The [lng, lat] points of a cable's route: end A, its poles, end B (known ones only)."""
+    points = [end.get("coords") for end in (end_a,) if end]
+    points += [(world.docs["poles"].get(p["id"]) or {}).get("coords") for p in poles]
+    points += [end.get("coords") for end in (end_b,) if end]
+    return [p for p in points if p]
+
+
+def geometry(world, cable: dict) -> list:
+    """A stored cable's route as [lng, lat] points, end A to end B."""
+    ends = [world.lookup(BOX_LIKE, cable.get(end))[1] if cable.get(end) else None
+            for end in ("boxA", "boxB")]
+    return route_points(world, ends[0], cable.get("poles") or (), ends[1])
 
 
 def new_cable(world, fields: dict) -> dict:

@@ -38,9 +38,10 @@ JOINT_DEFAULTS = {"name": None, "label": None, "index": None, "size": None, "she
                   "tags": []}
 
 RESOURCES: dict[str, Resource] = {r.route: r for r in [
-    _r("projects", "Project", project_scoped=False, defaults=PROJECT_DEFAULTS),
-    _r("users", "User", project_scoped=False, indexes=("username",), hidden=("password",),
-       defaults={"allUsers": False, "email_confirmed": False, "resources": [], "projects": [],
+    _r("projects", "Project", project_scoped=False, scoped_by="id", defaults=PROJECT_DEFAULTS),
+    _r("users", "User", project_scoped=False, indexes=("username", "apiKey"), hidden=("password",),
+       defaults={"allUsers": False, "allProjects": False, "email_confirmed": False,
+                 "resources": [], "projects": [],
                  "projectGroups": [], "phone": None, "observation": None, "locale": None,
                  "browserData": None, "role": None}),
     _r("tags", "Tag", project_scoped=False, defaults={"allowedTypes": []}),
@@ -151,7 +152,8 @@ RESOURCES: dict[str, Resource] = {r.route: r for r in [
        defaults={"address": None, "name": None, "box": None, "pole": None, "client": None,
                  "potencyRead": None, "observation": None, "tags": [], "parent": None,
                  "drop": None, "history": {"clients": []}}),
-    _r("ftth-clients", "FTTHClient", project_scoped=False, tag_type="client", indexes=("code",),
+    _r("ftth-clients", "FTTHClient", project_scoped=False, scoped_by=("properties", "client"),
+       tag_type="client", indexes=("code",),
        list_refs={"tags": ("tags",)},
        defaults={"code": None, "name": None, "observation": None, "implanted": False,
                  "certified": False, "status": 0, "cpe": None, "tags": [],
@@ -182,5 +184,4 @@ DEFAULT_SETTINGS = {
     "defaultPonPotency": 0.0,        # PON launch power when neither PON nor project says (dBm)
     "connectorLoss": 0.5,            # a connectorised splitter output (dB)
     "dropConnectorLoss": 0.5,        # field connector at the end of a drop (dB)
-    "readWorseTolerance": 2.0,       # read power this much below calculated is suspect (dB)
 }

@@ -14,6 +14,8 @@ import datetime as dt
 from ..core.clock import Clock
 from ..core.world import Domain, World
 from . import invariants
+from .addresses import AddressBook
+from .mapview import CableRoutes
 from .catalogue import DEFAULT_SETTINGS, POLYGON_MODELS, RESOURCES, VIEWS
 from .ports import PortLedger
 from .rules import RULES
@@ -23,13 +25,18 @@ FTTH = Domain(resources=RESOURCES, rules=RULES, views=VIEWS, polygons=POLYGON_MO
 
 
 class FtthWorld(World):
-    """A world of the FTTH domain. ``ports``: the sellable ports of every box and building
-    (``ports.PortLedger``), kept in step with every stored write."""
+    """A world of the FTTH domain, with write observers kept in step with every stored write:
+    ``ports``, the sellable ports of every box and building (``ports.PortLedger``);
+    ``addresses``, its addresses (``addresses.AddressBook``); ``cable_routes``, the cables
+    by pole (``mapview.CableRoutes``)."""
 
     def __init__(self, tenant: str = "default", seed: int = 0, clock: Clock | None = None,
                  settings: dict | None = None):
         self.ports = PortLedger()
-        super().__init__(FTTH, tenant, seed, clock, settings, observers=(self.ports,))
+        self.addresses = AddressBook()
+        self.cable_routes = CableRoutes()
+        super().__init__(FTTH, tenant, seed, clock, settings,
+                         observers=(self.ports, self.addresses, self.cable_routes))
 
 DEMO_API_KEY = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJtb2R1bGUiOiJhcGkiLCJ1c2VyIjoib3pzaW0tZGVt"
                 "byJ9.ozsim-demo-key")
@@ -98,7 +105,8 @@ def new_world(tenant: str = "default", seed: int = 0, clock: Clock | None = None
         world.user = world.insert("users", {
             "username": DEMO_LOGIN["login"], "name": "Integração OZmap", "email":
             "integracoes@example.com", "password": DEMO_LOGIN["password"], "resources": ["API"],
-            "projects": [], "projectGroups": [], "allUsers": False, "email_confirmed": True,
+            "projects": [], "projectGroups": [], "allProjects": True, "allUsers": False,
+            "email_confirmed": True,
             "apiKey": api_key, "role": None, "phone": None, "observation": None, "locale": "pt-BR",
             "browserData": None})
         world.user["creatorData"] = world.creator()

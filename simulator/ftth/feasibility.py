@@ -92,18 +92,47 @@ def _near(world, route: str, lng: float, lat: float, radius: float, access) -> l
     return items
 
 
+def tag_ids(world, tags) -> set | None:
+    """The ids of the tags a sale is limited to (``viabilityTags``: ids or names), or None
+    when ``tags`` asks for none; an unknown tag is refused."""
+    if tags is None:
+        return None
+    if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
+        raise Invalid("'viabilityTags' must be a list of tag ids or names", "INVALID_PARAMETER",
+                      "viabilityTags")
+    names = {t.get("name"): t["id"] for t in world.docs["tags"].values()}
+    wanted = set()
+    for tag in (t.strip() for t in tags if t.strip()):
+        found = tag if tag in world.docs["tags"] else names.get(tag)
+        if found is None:
+            raise Invalid(f"'viabilityTags': no tag has the id or name {tag!r}", "UNKNOWN_TAG",
+                          "viabilityTags")
+        wanted.add(found)
+    return wanted or None
+
+
+def carries(box: dict, tags: set | None) -> bool:
+    """True when the box carries one of ``tags`` (or no tag is asked for)."""
+    return tags is None or not tags.isdisjoint(box.get("tags") or ())
+
+
 @locked
-def radius(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
-    """§8 a: every box within ``radius`` metres (default: the tenant setting), nearest first."""
+def radius(world, lat, lng, radius=None, access=ALL_ACCESS, tags=None) -> dict:
+    """Every box within ``radius`` metres (default: the tenant setting), nearest first; with
+    ``tags`` (ids or names, ``tag_ids``), only the boxes carrying one of them."""
     lat, lng = _point(lat, lng)
     radius = _radius(world, radius)
-    return _result(_near(world, "boxes", lng, lat, radius, access), lat=lat, lng=lng,
-                   radius=radius)
+    tags = tag_ids(world, tags)
+    items = _near(world, "boxes", lng, lat, radius, access)
+    if tags is not None:
+        boxes = world.docs["boxes"]
+        items = [i for i in items if carries(boxes[i["id"]], tags)]
+    return _result(items, lat=lat, lng=lng, radius=radius)
 
 
 @locked
 def pole(world, lat, lng, access=ALL_ACCESS) -> dict:
-    """§8 b: boxes reachable along pole adjacencies from the nearest usable pole, by drop length."""
+    """Boxes reachable along pole adjacencies from the nearest usable pole, by drop length."""
     lat, lng = _point(lat, lng)
     search = float(world.settings["poleSearchRadius"])
     start = _start_pole(world, lng, lat, search)
@@ -142,7 +171,7 @@ def _start_pole(world, lng: float, lat: float, search: float):
 
 @locked
 def condominiums(world, lat, lng, radius=None, access=ALL_ACCESS) -> dict:
-    """§8 c: buildings with a free port within the radius; gated communities around the point."""
+    """Buildings with a free port within the radius; gated communities around the point."""
     lat, lng = _point(lat, lng)
     radius = _radius(world, radius)
     buildings = [b for b in _near(world, "buildings", lng, lat, radius, access) if b["viable"]]

@@ -44,33 +44,46 @@ def client_power(world, launch: float, loss: float) -> float:
     return round(launch - loss - world.settings["dropConnectorLoss"], 2)
 
 
-def fiber_feed(world, fiber_id: str, seen: set | None = None):
-    """(PON, dB lost from the PON to the far end of this fibre), or None when unlit."""
+def fiber_feed(world, fiber_id: str, seen: set | None = None, hops: list | None = None):
+    """(PON, dB lost from the PON to the far end of this fibre), or None when unlit.
+    ``hops``, when given, receives the path from the PON down to this fibre: the PON, then
+    each element crossed and each cable followed, in order — as
+    ``("pons", pon, None)``, ``(route, element, output index)`` and ``("cables", cable, fibre)``."""
     fiber = world.docs["fibers"].get(fiber_id)
     seen = set() if seen is None else seen
     for holder_id in fiber["connectors"] if fiber else ():
-        source = _source(world, fiber_id, holder_id, seen)
+        source = _source(world, fiber_id, holder_id, seen, hops)
         if source is not None:
             cable = world.docs["cables"].get(fiber["parent"]) or {}
+            if hops is not None:
+                hops.append(("cables", cable, fiber))
             return source[0], source[1] + cable_type_loss(world, cable)
     return None
 
 
-def _source(world, fiber_id: str, holder_id: str, seen: set):
+def _source(world, fiber_id: str, holder_id: str, seen: set, hops: list | None):
     """(PON, dB lost up to where the fibre starts) when ``holder_id`` lights it, else None."""
     route, holder = world.lookup(WIRED, holder_id)
     if route == "pons":
-        return (holder, 0.0) if fiber_id in holder["connectables"] else None
+        if fiber_id not in holder["connectables"]:
+            return None
+        if hops is not None:
+            hops.append(("pons", holder, None))
+        return holder, 0.0
     outputs = holder["connectables"]["output"] if holder else ()
     if fiber_id not in outputs:
         return None
-    feed = element_feed(world, route, holder, seen)
+    feed = element_feed(world, route, holder, seen, hops)
     if feed is None:
         return None
-    return feed[0], feed[1] + element_loss(world, route, holder, outputs.index(fiber_id))
+    output = outputs.index(fiber_id)
+    if hops is not None:
+        hops.append((route, holder, output))
+    return feed[0], feed[1] + element_loss(world, route, holder, output)
 
 
-def element_feed(world, route: str, element: dict, seen: set | None = None):
+def element_feed(world, route: str, element: dict, seen: set | None = None,
+                 hops: list | None = None):
     """(PON, dB lost from the PON to this element's input), or None when unlit."""
     seen = set() if seen is None else seen
     if element["id"] in seen:                 # a wiring loop never reaches a PON
@@ -78,7 +91,7 @@ def element_feed(world, route: str, element: dict, seen: set | None = None):
     seen.add(element["id"])
     for fiber_id in element["connectables"]["input"]:
         if fiber_id:
-            feed = fiber_feed(world, fiber_id, seen)
+            feed = fiber_feed(world, fiber_id, seen, hops)    # appends to hops only when lit
             if feed is not None:
                 return feed
     return None

@@ -315,7 +315,7 @@ def properties_by_client_code(world, code: str, access=ALL_ACCESS) -> list[dict]
 @locked
 def client_properties(world, code: str, select=None, populate=(), access=ALL_ACCESS) -> list:
     """``GET /properties/client/{code}``: the client's properties, rendered with the client."""
-    return [world.render("properties", d, select, ["client", *populate])
+    return [world.render("properties", d, select, ["client", *populate], access=access)
             for d in properties_by_client_code(world, code, access)]
 
 

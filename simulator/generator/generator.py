@@ -1,7 +1,7 @@
 """Deterministic network generator: from an empty catalogue to ISP-scale FTTH networks.
 
 ``build_world(size, seed)`` returns a new tenant world holding a complete access network
-laid out the way a Brazilian ISP builds one (``ftth-domain.md`` §3, §5):
+laid out the way a Brazilian ISP builds one (docs/ftth-model.md, "Generated networks"):
 
 * one **project per city** (real city centres in SC/PR/RS), each with a square **street grid**
   of 120 m blocks; **poles** at every corner and every 40 m between, joined by adjacencies

@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 import random
 
-from .reference import (BLOCK_M, CITIES, CLIENTS_PER_CTO, CTO_SITES_PER_CELL, City, LIT_PONS_PER_OLT, M_PER_DEG, NEIGHBOURHOODS, POLE_STEP, Profile, STREET_NAMES)
+from .reference import (BLOCK_M, CITIES, CLIENTS_PER_CTO, CTO_SITES_PER_CELL, LIT_PONS_PER_OLT,
+                        M_PER_DEG, NEIGHBOURHOODS, POLE_STEP, STREET_NAMES, City, Profile)
 
 
 class Grid:

@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, request
 
-from ..core.errors import Invalid, MethodNotAllowed, NotFound, Unauthorized
+from ..core.errors import Invalid, MethodNotAllowed, NotFound
 from ..core.query import parse_json_param, parse_populate, parse_select, parse_sort
 from ..ftth import feasibility, properties
 from ..ftth.domain import system_config
 from ..wire.contract import Contract
-from ..wire.encoding import json_body, no_content, object_body, respond
+from ..wire.encoding import api_key, json_body, no_content, object_body, respond
 
 bp = Blueprint("ozmap", __name__, url_prefix="/api/v2")
 
@@ -34,13 +34,7 @@ def sim():
 def authenticate_and_validate():
     g.body = json_body()
     if request.endpoint not in PUBLIC:
-        key = request.headers.get("Authorization", "").strip()
-        if key.lower().startswith("bearer "):
-            key = key[7:].strip()
-        if not key:
-            raise Unauthorized("missing API key: send it in the Authorization header",
-                               "MISSING_API_KEY")
-        g.world, g.access = sim().resolve(key)
+        g.world, g.access = sim().resolve(api_key())
     operation, exists = CONTRACT.router.match(request.path, request.method)
     if operation is None and exists:
         raise _method_not_allowed()
@@ -62,7 +56,8 @@ def _int_arg(name: str, minimum: int | None = None):
     try:
         value = int(raw)
     except ValueError:
-        raise Invalid(f"'{name}' must be an integer, got {raw!r}", "INVALID_PARAMETER", name)
+        raise Invalid(f"'{name}' must be an integer, got {raw!r}", "INVALID_PARAMETER",
+                      name) from None
     if minimum is not None and value < minimum:
         raise Invalid(f"'{name}' must be >= {minimum}, got {value}", "INVALID_PARAMETER", name)
     return value
@@ -92,7 +87,8 @@ def _coordinate(name: str, low: float, high: float, required: bool = True):
     try:
         value = float(raw)
     except ValueError:
-        raise Invalid(f"'{name}' must be a number, got {raw!r}", "INVALID_PARAMETER", name)
+        raise Invalid(f"'{name}' must be a number, got {raw!r}", "INVALID_PARAMETER",
+                      name) from None
     if not low <= value <= high:
         raise Invalid(f"'{name}' must be between {low} and {high}, got {value}",
                       "INVALID_COORDINATES", name)
@@ -154,7 +150,7 @@ def login():
 
 @bp.get("/authenticated")
 def authenticated():
-    user = g.world.user
+    user = g.access.user or g.world.user
     return respond({"id": user["id"], "name": user["name"], "username": user["username"]})
 
 

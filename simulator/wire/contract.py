@@ -48,7 +48,7 @@ class Contract:
 
     @functools.cached_property
     def document(self) -> dict:
-        return yaml.load(self.text, Loader=YAML_LOADER)
+        return yaml.load(self.text, Loader=YAML_LOADER)  # noqa: S506 - a SafeLoader (C or Python)
 
     @functools.cached_property
     def router(self) -> "Router":
@@ -101,7 +101,8 @@ class Operation:
             self.body_required = (spec.get("requestBody") or {}).get("required", False)
         self.responses = {}
         for status, response in (spec.get("responses") or {}).items():
-            schema = ((_resolve(response, document).get("content") or {}).get("application/json") or {}).get("schema")
+            content = _resolve(response, document).get("content") or {}
+            schema = (content.get("application/json") or {}).get("schema")
             self.responses[str(status)] = (Draft202012Validator(_anchor(schema), registry=registry)
                                            if schema else None)
         self.query = []     # (name, Python validator, resolved schema, is an array, Rust check)
@@ -244,7 +245,7 @@ class Router:
         self.routes.sort(key=lambda r: r[0])  # static segments win over parameters
         self.buckets: dict[tuple, list] = {}
         self.wildcards: dict[int, list] = {}
-        for static, pattern, ops, segments in self.routes:
+        for *_, segments in self.routes:
             if self._resource(segments) is not None:
                 self.buckets.setdefault((len(segments), self._resource(segments)), [])
         for static, pattern, ops, segments in self.routes:

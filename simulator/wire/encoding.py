@@ -1,12 +1,13 @@
 """JSON in and out of the HTTP adapters."""
 from __future__ import annotations
 
+import gzip
 import json
 
 import orjson
 from flask import Response, request
 
-from ..core.errors import Invalid
+from ..core.errors import Invalid, Unauthorized
 from ..core.query import loads
 
 
@@ -21,11 +22,17 @@ def dumps(payload) -> bytes:
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def respond(payload, status: int = 200, headers=None) -> Response:
-    """A JSON response. Its body goes to the server as it is, a list of one ``bytes``
-    (``direct_passthrough``) rather than Werkzeug's generator over it: the WSGI server then
-    sends it in one piece (granian: in Rust) instead of iterating it in Python."""
-    return Response(dumps(payload), status, headers=headers, content_type="application/json",
+def respond(payload, status: int = 200, headers=None, compress: bool = False) -> Response:
+    """A JSON response; with ``compress``, gzip'd (level 1: ~3 ms for 500 kB, a fifth of the
+    bytes) when the client accepts it and the body is worth it. The body goes to the server
+    as it is, a list of one ``bytes`` (``direct_passthrough``) rather than Werkzeug's generator
+    over it: the WSGI server then sends it in one piece (granian: in Rust) instead of
+    iterating it in Python."""
+    body = dumps(payload)
+    if compress and len(body) > 4096 and "gzip" in request.headers.get("Accept-Encoding", ""):
+        body = gzip.compress(body, 1)
+        headers = {**(headers or {}), "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(body, status, headers=headers, content_type="application/json",
                     direct_passthrough=True)
 
 
@@ -52,3 +59,14 @@ def object_body(body) -> dict:
     if not isinstance(body, dict):
         raise Invalid("the request body must be a JSON object", "INVALID_BODY", "body")
     return body
+
+
+def api_key() -> str:
+    """The request's API key: ``Authorization: <key>`` or ``Authorization: Bearer <key>``."""
+    key = request.headers.get("Authorization", "").strip()
+    if key.lower().startswith("bearer "):
+        key = key[7:].strip()
+    if not key:
+        raise Unauthorized("missing API key: send it in the Authorization header",
+                           "MISSING_API_KEY")
+    return key

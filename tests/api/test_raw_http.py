@@ -42,7 +42,8 @@ def net(live_server, module_tenant_key):
     base_url, _ = live_server
     http = Http(base_url, module_tenant_key)
     types = http.ok("GET", "box-types", params={"filter": where("code", "=", "CTO")})["rows"]
-    splitter_types = http.ok("GET", "splitter-types", params={"filter": where("code", "=", "01/08 A C")})["rows"]
+    splitter_types = http.ok("GET", "splitter-types",
+                             params={"filter": where("code", "=", "01/08 A C")})["rows"]
     project = http.ok("POST", "projects", 201, json={"name": "Projeto HTTP"})
     box = http.ok("POST", "boxes", 201, json={
         "project": project["id"], "coords": [-52.46, -23.07], "boxType": types[0]["id"],

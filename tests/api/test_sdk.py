@@ -48,7 +48,7 @@ def drive(base_url: str, key: str, scenario: str, *args: str) -> dict:
 
 
 def assert_document(doc: dict, kind: str | None = None) -> None:
-    """The common fields of §2.1."""
+    """The fields every document has (docs/api-conventions.md)."""
     assert isinstance(doc, dict), doc
     assert HEX24.match(doc["id"]), doc["id"]
     assert doc["_id"] == doc["id"]
@@ -150,7 +150,7 @@ def test_sdk_wire_format():
         [["start", "1"], ["limit", "1"], ["extra", "kept"]],
         [["start", "2"], ["limit", "1"], ["extra", "kept"]]]
     assert len({p["body"] for p in pages}) == 1
-    # create: the SDK's injected defaults (§4.3)
+    # create: the SDK's injected defaults (docs/api-conventions.md, "Writing")
     assert json.loads(only("createSplitter")["body"]) == {
         "implanted": True, "isDrop": False, "parent": "0123456789abcdef01234567",
         "splitterType": "0123456789abcdef01234567"}
@@ -222,7 +222,7 @@ def test_find_by_id(sdk_env):
     assert r["withSelect"]["name"] == r["box"]["name"] and "boxType" not in r["withSelect"]
     assert r["withPopulate"]["project"]["id"] == r["box"]["project"]
     assert r["missing"] is None and r["missingProject"] is None
-    # a malformed id is a 400 (§8 f), which the SDK throws instead of returning null
+    # a malformed id is a 400, which the SDK throws instead of returning null
     assert r["malformed"]["ok"] is False and r["malformed"]["status"] == 400
     assert r["malformed"]["data"]["code"] == "INVALID_OBJECT_ID"
 
@@ -315,7 +315,7 @@ def test_prospects_crud(sdk_env):
     assert_listing(r["listing"])
     created = r["created"]
     assert created["tags"] == [] and created["coords"] == COORDS and created["viable"] is False
-    assert "lat" not in created and "lng" not in created       # §2.2: prospects have no lat/lng
+    assert "lat" not in created and "lng" not in created       # prospects have no lat/lng
     assert r["updated"]["viable"] is True and r["updated"]["observation"] == "contatado"
     assert r["updated"]["phone"] == created["phone"]           # untouched by the partial update
 
@@ -421,7 +421,7 @@ def test_ftth_clients_update_and_delete(sdk_env):
     assert r["afterBatch"]["status"] == 0 and r["afterBatch"]["certified"] is True
     assert r["afterBatch"]["implanted"] is True
     assert r["deleteResult"] is None and r["afterDelete"] is None
-    # §6.17: deleting the client removes the property it occupies and frees the port
+    # deleting the client removes the property it occupies and frees the port
     assert r["propertyAfterDelete"] is None
     assert r["splitterAfterDelete"]["output"] == [None] * 8
     assert_listing(r["listing"])

@@ -91,7 +91,8 @@ def test_find_all_with_filter_in_query_keeps_it_on_every_page():
 
 
 def test_find_all_detects_a_next_url_that_only_advances_through_page():
-    """The SDK trap (§3.8): dropping `page` refetches page 1 forever — detected, not looped."""
+    """The SDK trap (docs/api-conventions.md, "Paging and nextUrl"): dropping `page` refetches
+    page 1 forever — detected, not looped."""
     adapter = ScriptedAdapter(paging_server("page-only"))
     api = client_for(adapter)
     with pytest.raises(OZmapError) as info:
@@ -124,11 +125,12 @@ def test_errors_become_typed_exceptions(status, cls):
 
 
 def test_non_json_error_body_keeps_the_text():
-    adapter = ScriptedAdapter([(502, None)])
+    adapter = ScriptedAdapter([(502, None), (502, None)])
     api = client_for(adapter)
     with pytest.raises(OZmapError) as info:
         api.call("GET", "/boxes")
-    assert info.value.status == 502
+    assert info.value.status == 502 and not info.value.ambiguous
+    assert len(adapter.calls) == 2                      # a GET is retried once after a 502
 
 
 def reset_error() -> requests.ConnectionError:
@@ -137,19 +139,19 @@ def reset_error() -> requests.ConnectionError:
 
 
 def test_a_connection_reset_is_retried_once_after_the_wait():
-    adapter = ScriptedAdapter([reset_error(), (201, {"id": "1"})])
+    adapter = ScriptedAdapter([reset_error(), (200, {"id": "1"})])
     api = client_for(adapter)
     api.retry_wait = 0.25
-    assert api.create("prospects", {"name": "x"}) == {"id": "1"}
+    assert api.get("prospects", "1") == {"id": "1"}
     assert len(adapter.calls) == 2 and api.sleeps == [0.25]
 
 
 def test_a_second_reset_is_raised():
-    adapter = ScriptedAdapter([reset_error(), reset_error(), (201, {})])
+    adapter = ScriptedAdapter([reset_error(), reset_error(), (200, {})])
     api = client_for(adapter)
-    with pytest.raises(OZmapConnectionError):
-        api.create("prospects", {"name": "x"})
-    assert len(adapter.calls) == 2
+    with pytest.raises(OZmapConnectionError) as info:
+        api.get("prospects", "1")
+    assert len(adapter.calls) == 2 and info.value.code == "RESET" and not info.value.ambiguous
 
 
 def test_timeouts_are_retried_up_to_twice():
@@ -225,3 +227,93 @@ def test_writes_send_json_bodies_and_batch_update_shape():
     assert batch.path == "/api/v2/properties/batch-update"
     assert batch.body == {"filter": [{"property": "id", "operator": "in", "value": ["p1"]}],
                           "update": {"potencyRead": -20.0}}
+
+
+# ---- retries that cannot apply a write twice ---------------------------------------------------
+def test_a_post_that_got_no_answer_is_not_sent_again_blindly():
+    for failure in (reset_error(), requests.ReadTimeout("slow"), (504, None), (201, None)):
+        adapter = ScriptedAdapter([failure, (201, {"id": "2"})])
+        api = client_for(adapter)
+        with pytest.raises(OZmapError) as info:
+            api.create("prospects", {"name": "x"})
+        assert info.value.ambiguous, failure
+        assert len(adapter.calls) == 1, failure
+
+
+def test_create_looks_for_what_it_would_have_made_before_sending_again():
+    adapter = ScriptedAdapter([(504, {"message": "timeout", "code": "X"})])
+    api = client_for(adapter)
+    api.retry_wait = 0.5
+    assert api.create("properties", {"x": 1}, existing=lambda: {"id": "found"}) == {"id": "found"}
+    assert len(adapter.calls) == 1 and api.sleeps == [0.5]
+    adapter = ScriptedAdapter([reset_error(), (201, {"id": "new"})])
+    api = client_for(adapter)
+    assert api.create("properties", {"x": 1}, existing=lambda: None) == {"id": "new"}
+    assert [c.method for c in adapter.calls] == ["POST", "POST"]
+
+
+def test_a_refused_post_or_a_business_error_is_not_ambiguous():
+    adapter = ScriptedAdapter([(422, {"message": "port taken", "code": "PORT_OCCUPIED"})])
+    looked = []
+    with pytest.raises(RuleViolation) as info:
+        client_for(adapter).create("properties", {}, existing=lambda: looked.append(1))
+    assert not info.value.ambiguous and looked == []
+
+
+def test_idempotent_requests_are_retried_after_no_answer():
+    adapter = ScriptedAdapter([(503, None), (200, None), (200, {"id": "1"})])
+    api = client_for(adapter)
+    with pytest.raises(OZmapError) as info:           # one retry only: then the empty answer
+        api.get("boxes", "1")
+    assert info.value.code == "EMPTY_ANSWER" and len(adapter.calls) == 2
+    adapter = ScriptedAdapter([reset_error(), (204, None)])
+    client_for(adapter).batch_update("properties", [], {"observation": "x"})   # a POST that sets
+    assert len(adapter.calls) == 2
+
+
+def test_a_delete_retried_into_a_404_is_done():
+    adapter = ScriptedAdapter([reset_error(), (404, {"message": "gone", "code": "NOT_FOUND"})])
+    client_for(adapter).delete("boxes", "1")
+    adapter = ScriptedAdapter([(404, {"message": "gone", "code": "NOT_FOUND"})])
+    with pytest.raises(NotFound):
+        client_for(adapter).delete("boxes", "1")
+
+
+def test_a_429_waits_retry_after_then_tries_again():
+    def limited(n):
+        def answer(rec):
+            return (429, {"message": "slow down", "code": "RATE_LIMITED"}) if n.pop() else \
+                (200, {"id": "1"})
+        return answer
+    adapter = ScriptedAdapter(limited([False, True]))
+    adapter_response = adapter.send
+    def with_header(request, **kw):
+        response = adapter_response(request, **kw)
+        if response.status_code == 429:
+            response.headers["Retry-After"] = "30"
+        return response
+    adapter.send = with_header
+    api = client_for(adapter)
+    assert api.get("boxes", "1") == {"id": "1"}
+    assert api.sleeps == [30.0] and len(adapter.calls) == 2
+
+
+def test_the_admin_token_goes_to_the_control_plane_only():
+    adapter = ScriptedAdapter([(200, {"now": "x", "frozen": True}), (200, {"id": "1"})])
+    api = client_for(adapter, admin_token="s3cret")
+    api.control.clock()
+    api.get("boxes", "1")
+    assert adapter.calls[0].headers.get("X-Ozsim-Admin") == "s3cret"
+    assert "X-Ozsim-Admin" not in adapter.calls[1].headers
+
+
+@pytest.mark.parametrize("answer, available", [
+    ((200, {"tenants": []}), True),
+    ((401, {"message": "token", "code": "ADMIN_TOKEN_REQUIRED"}), True),
+    ((403, {"message": "off", "code": "CONTROL_PLANE_DISABLED"}), False),
+    ((404, {"message": "no route", "code": "NOT_FOUND"}), False),
+])
+def test_the_control_plane_is_available_when_it_answers(answer, available):
+    adapter = ScriptedAdapter([answer])
+    assert client_for(adapter).control.available() is available
+    assert adapter.calls[0].path == "/__ozsim/tenants"

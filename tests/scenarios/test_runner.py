@@ -13,7 +13,7 @@ from flask import Flask, jsonify, request
 
 from ozsim.scenarios.runner import (Reporter, ScenarioError, Session, Vars, load, run_scenario,
                               summary, write_junit)
-from ozsim.scenarios.wsgi import IN_PROCESS_URL, wsgi_session
+from ozsim.wire.local import IN_PROCESS_URL, wsgi_session
 
 
 def fake_ozmap() -> Flask:

@@ -229,7 +229,7 @@ const scenarios = {
     };
   },
 
-  /** `findAll` crossing several pages (the nextUrl trap of §3.8). */
+  /** `findAll` crossing several pages (the nextUrl trap: docs/api-conventions.md). */
   async findAll(sdk) {
     const requests = recordRequests(sdk);
     const created = [];
@@ -451,7 +451,7 @@ const scenarios = {
     return { project: project.id, pendencyType: pendencyType.id, owner: owner.id, ...result };
   },
 
-  /** POP → OLT → slot → PON as the SDK allows; PON potency updated (§6.13's official flow). */
+  /** POP → OLT → slot → PON as the SDK allows; PON potency updated (OZmap's official flow). */
   async pons(sdk) {
     const project = await newProject(sdk);
     const popType = await typeByCode(sdk.popType, 'POP');
@@ -565,6 +565,41 @@ const scenarios = {
   },
 
   /** An unknown key: the SDK logs in once (401 again) and rethrows the 401. */
+  /**
+   * The SDK under a fault (tests/api/test_sdk_faults.py): a network, then the control-plane calls
+   * and requests given as JSON (fault rules, a rate limit, requests that use up its tokens), then
+   * one port reservation. Reports the SDK's outcome, how many POSTs it sent, and what the
+   * simulator holds afterwards. The SDK waits 5 s before it retries a reset: that wait is
+   * shortened to 20 ms here (what it retries is unchanged).
+   */
+  async underFault(sdk, setupJson = '[]') {
+    const realSetTimeout = globalThis.setTimeout;
+    globalThis.setTimeout = (fn, ms, ...args) => realSetTimeout(fn, ms === 5e3 ? 20 : ms, ...args);
+    const call = async (method, path, body) => {
+      const response = await fetch(new URL(path, opts.baseUrl), {
+        method, headers: { Authorization: opts.apiKey, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error(`${method} ${path} → ${response.status}`);
+    };
+    const { project, box, splitter } = await network(sdk);
+    for (const step of JSON.parse(setupJson)) await call(step.method, step.path, step.body);
+    const log = recordRequests(sdk);
+    const code = `F-${TAG}`;
+    const outcome = await attempt(() => sdk.property.create({
+      project: project.id, box: box.id, client: { code, implanted: false }, auto_connect: true,
+    }));
+    const posts = log.filter((r) => r.method === 'post').length;
+    await call('DELETE', '/__ozsim/faults');              // normal service again, to read the state
+    await call('PUT', '/__ozsim/rate-limit', {});
+    const held = await sdk.apiInstance.get({ route: `properties/client/${encodeURIComponent(code)}` });
+    const after = await sdk.splitter.findById(splitter.id);
+    return {
+      outcome: outcome.ok ? { ok: true, type: typeof outcome.value, id: outcome.value?.id ?? null } : outcome,
+      posts, properties: held.length, freePorts: after.connectables.output.filter((f) => f === null).length,
+    };
+  },
+
   async badKey() {
     const sdk = makeSdk({ apiKey: `not-a-key-${TAG}` });
     const requests = recordRequests(sdk);

@@ -57,9 +57,18 @@ def wire_output(world, splitter_doc: dict, port: int, fiber_id: str) -> None:
 
 
 def tiny_world(seed: int = 0, ctos: int = 3, max_drop: float = 250.0) -> SimpleNamespace:
-    world = new_world(seed=seed, clock=frozen_clock())
-    project = world.create("projects", {"name": "Centro", "drop": {"maxSize": max_drop}})["id"]
-    pop = world.create("pops", {"project": project, "coords": list(ORIGIN), "hierarchyLevel": 1,
+    return project_network(new_world(seed=seed, clock=frozen_clock()), "Centro", ORIGIN, ctos,
+                           max_drop)
+
+
+def project_network(world, name: str, origin=ORIGIN, ctos: int = 3,
+                    max_drop: float = 250.0) -> SimpleNamespace:
+    """The network above, as a new project ``name`` of ``world``, its POP at ``origin``."""
+    def at(metres: float, east: float = 0.0, base=origin) -> list[float]:
+        return north(metres, east, base)
+
+    project = world.create("projects", {"name": name, "drop": {"maxSize": max_drop}})["id"]
+    pop = world.create("pops", {"project": project, "coords": list(origin), "hierarchyLevel": 1,
                                 "popType": type_id(world, "pop-types", "POP"), "implanted": True})
     olt = world.create("olts", {"parent": pop["id"], "project": project, "name": "OLT 1",
                                 "oltType": type_id(world, "olt-types", "OLT 8x16")})
@@ -69,32 +78,32 @@ def tiny_world(seed: int = 0, ctos: int = 3, max_drop: float = 250.0) -> SimpleN
                                 "potency": 3.0})
     poles = []
     for k in range(2 * ctos + 3):
-        poles.append(world.create("poles", {"coords": north(500 + 50 * k),
+        poles.append(world.create("poles", {"coords": at(500 + 50 * k),
                                             "poleType": type_id(world, "pole-types", "Poste de concreto"),
                                             "adjacents": [poles[-1]["id"]] if poles else []}))
     box_type = {code: type_id(world, "box-types", code) for code in ("CTO", "CEO")}
-    ceo = world.create("boxes", {"project": project, "coords": north(500), "boxType": box_type["CEO"],
+    ceo = world.create("boxes", {"project": project, "coords": at(500), "boxType": box_type["CEO"],
                                  "hierarchyLevel": 2, "implanted": True, "pole": poles[0]["id"]})
     feeder = cable(world, project, pop, ceo, "AS80 12F")
     world.update("pons", pon["id"], {"connectables": [fiber(world, feeder)]})
     primary = splitter(world, ceo, "01/08 R F", fiber(world, feeder))
     boxes, services = [], []
     for k in range(1, ctos + 1):
-        box = world.create("boxes", {"project": project, "coords": north(500 + 100 * k),
+        box = world.create("boxes", {"project": project, "coords": at(500 + 100 * k),
                                      "boxType": box_type["CTO"], "hierarchyLevel": 3,
                                      "implanted": True, "pole": poles[2 * k]["id"]})
         dist = cable(world, project, ceo, box, poles=[p["id"] for p in poles[:2 * k + 1]])
         wire_output(world, world.docs["splitters"][primary["id"]], k, fiber(world, dist))
         services.append(splitter(world, box, "01/08 A C", fiber(world, dist), isDrop=True))
         boxes.append(box)
-    building = world.create("buildings", {"project": project, "coords": north(550, east=60),
+    building = world.create("buildings", {"project": project, "coords": at(550, east=60),
                                           "buildingType": type_id(world, "building-types",
                                                                   "Edifício residencial")})
     riser = cable(world, project, ceo, building)
     wire_output(world, world.docs["splitters"][primary["id"]], ctos + 1, fiber(world, riser))
     building_splitter = splitter(world, building, "01/08 A C", fiber(world, riser), isDrop=True)
-    last = north(500 + 100 * ctos)
-    square = [north(-30, -30, last), north(-30, 30, last), north(30, 30, last), north(30, -30, last)]
+    last = at(500 + 100 * ctos)
+    square = [at(-30, -30, last), at(-30, 30, last), at(30, 30, last), at(30, -30, last)]
     condo = world.create("horizontal-condominiums", {
         "project": project, "name": "Jardim", "tags": [],
         "polygon": {"type": "Polygon", "coordinates": [square + [square[0]]]}})

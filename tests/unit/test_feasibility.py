@@ -1,4 +1,4 @@
-"""Feasibility by radius, by pole and for condominiums (reference §8 a–c)."""
+"""Feasibility by radius, by pole and for condominiums (docs/decisions.md, "Feasibility")."""
 from __future__ import annotations
 
 import pytest
@@ -177,7 +177,7 @@ def random_world(specs):
     world = new_world(clock=frozen_clock())
     project = world.create("projects", {"name": "P", "drop": {"maxSize": 1000}})["id"]
     cto = type_id(world, "box-types", "CTO")
-    for n, spec in enumerate(specs):
+    for _n, spec in enumerate(specs):
         box = world.create("boxes", {"project": project, "coords": north(spec["at"][0], spec["at"][1]),
                                      "boxType": cto, "hierarchyLevel": 3, "implanted": True})
         for s in spec["splitters"]:

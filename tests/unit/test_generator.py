@@ -156,14 +156,15 @@ def test_every_reference_points_to_an_existing_document(demo):
                 for value in doc.get(field) or ():
                     assert any(value in demo.docs[t] for t in targets), (route, field, value)
 
-            def walk(value, path):
+            def walk(value, path, route=route, doc=doc):
                 if isinstance(value, dict):
                     for k, v in value.items():
                         walk(v, f"{path}.{k}")
                 elif isinstance(value, list):
                     for v in value:
                         walk(v, path)
-                elif isinstance(value, str) and OBJECT_ID.match(value) and path not in (".apiKey", ".template"):
+                elif (isinstance(value, str) and OBJECT_ID.match(value)
+                      and path not in (".apiKey", ".template")):
                     assert value in ids or value in ports, (route, doc["id"], path, value)
             walk(doc, "")
 
@@ -184,7 +185,7 @@ def test_clients_in_every_state(demo):
     assert any(c["status"] == 1 for _, c in active) and any(c["status"] == 0 for _, c in active)
     assert any(p["potencyRead"] is None for p, c in active if c["status"] == 0)
     drift = []
-    for p, c in active:
+    for p, _c in active:
         calculated = optics.calculated_power(demo, p)
         assert calculated is not None and -27 < calculated < -10
         if p["potencyRead"] is not None:

@@ -113,7 +113,8 @@ class Lifecycle(RuleBasedStateMachine):
         client_id = self.props[self.pick(n, client=True)]["client"]
         self.world.update("ftth-clients", client_id, {"implanted": implanted, "status": status})
         client = self.world.docs["ftth-clients"][client_id]
-        assert client["implanted"] is implanted and client["status"] == {"OK": 0, "ERROR": 1}.get(status, status)
+        expected = {"OK": 0, "ERROR": 1}.get(status, status)
+        assert client["implanted"] is implanted and client["status"] == expected
 
     @precondition(lambda self: any(p["client"] for p in self.props.values()))
     @rule(n=index)

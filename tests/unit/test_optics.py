@@ -1,4 +1,4 @@
-"""Calculated power (ftth-domain.md §2.2–2.3): traced from the PON at read time."""
+"""Calculated power (docs/optical-budget.md): traced from the PON at read time."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -39,9 +39,9 @@ def joint(net, route: str, parent: dict, code: str, fiber_in: str, fiber_out: st
                                     "connectables": {"input": [fiber_in], "output": [fiber_out]}})
 
 
-def test_worked_example_of_the_domain_reference():
+def test_worked_example_of_the_optical_budget():
     """PON +3 dBm, 2 connectors, 2.5 km feeder, 4 fusions, 1:8 fused, 0.6 km, 1:8 connectorised,
-    150 m drop with its field connector: −21.54 dBm (ftth-domain.md §2.3)."""
+    150 m drop with its field connector: −21.54 dBm (docs/optical-budget.md, the worked example)."""
     net = plant(3.0)
     world = net.world
     ceo, cto = box(net, 2500, "CEO"), box(net, 3100)

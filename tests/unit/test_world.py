@@ -200,3 +200,23 @@ def test_the_shared_empty_list_refuses_changes_and_copies_to_plain_lists():
     assert EMPTY == [] and isinstance(EMPTY, list) and not EMPTY
     assert type(copy.deepcopy({"t": EMPTY})["t"]) is list and type(EMPTY + [1]) is list
     assert pickle.loads(pickle.dumps(EMPTY)) is EMPTY
+
+
+def test_set_fields_keeps_every_index_right_whether_or_not_it_reindexes():
+    world = new_world(clock=frozen_clock())
+    project = world.create("projects", {"name": "P"})
+    client = world.create("ftth-clients", {"code": "A"})
+    prop = world.create("properties", {"project": project["id"], "coords": [-48.5, -27.5],
+                                       "client": client["id"]})
+    before = prop["updatedAt"]
+    world.set_fields("properties", prop, {"potencyRead": -21.4})       # nothing indexed
+    assert prop["potencyRead"] == -21.4 and prop["updatedAt"] > before
+    assert world.ids_where("properties", "client", client["id"]) == {prop["id"]}
+    world.set_fields("properties", prop, {"client": None, "coords": [-48.6, -27.6]})
+    assert world.ids_where("properties", "client", client["id"]) == set()
+    assert [i for _, i in world.spatial["properties"].within(-48.6, -27.6, 10)] == [prop["id"]]
+    assert world.spatial["properties"].within(-48.5, -27.5, 10) == []
+    world.set_fields("ftth-clients", client, {"code": "B"})
+    assert world.ids_where("ftth-clients", "code", "A") == set()
+    assert world.ids_where("ftth-clients", "code", "B") == {client["id"]}
+    world.check_invariants()

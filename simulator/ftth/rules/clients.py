@@ -135,7 +135,7 @@ class Properties(Rules):
 
 class FtthClients(Rules):
     """Clients: ``status`` normalised to 0/1, a non-empty ``code`` unique per tenant; deleting
-    a placed client cancels its property (reference §6.17)."""
+    a placed client cancels its property (docs/decisions.md)."""
 
     def validated(self, world, body) -> dict:
         """A complete client document from a create body, every rule checked; not stored."""

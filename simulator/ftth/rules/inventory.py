@@ -89,15 +89,15 @@ class Projects(Rules):
 
 
 class Users(Rules):
-    """Usernames are unique; ``projects[].project`` must exist; the key's own API user cannot
-    be deleted; passwords never leave (``Resource.hidden``)."""
+    """Usernames and API keys are unique; ``projects[].project`` must exist; the key's own API
+    user cannot be deleted; passwords never leave (``Resource.hidden``)."""
 
     @staticmethod
     def _check(world, values: dict, own_id: str | None = None) -> None:
-        holders = world.ids_where("users", "username", values.get("username")) - {own_id}
-        if values.get("username") and holders:
-            raise RuleViolation(f"username {values['username']!r} is already taken",
-                                "DUPLICATE_USERNAME", "username")
+        for field, code in (("username", "DUPLICATE_USERNAME"), ("apiKey", "DUPLICATE_API_KEY")):
+            value = values.get(field)
+            if isinstance(value, str) and value and world.ids_where("users", field, value) - {own_id}:
+                raise RuleViolation(f"{field} {value!r} is already taken", code, field)
         for i, item in enumerate(values.get("projects") or ()):
             if isinstance(item, dict) and item.get("project") is not None:
                 world.check_ref(f"projects[{i}].project", item["project"], ("projects",), None)

@@ -1,8 +1,9 @@
-"""A ``requests`` transport adapter over a WSGI application.
+"""A ``requests`` transport adapter over a WSGI application: HTTP without a socket.
 
-Mounted on a ``requests.Session``, it hands every request to the Flask app in-process, so the
-typed client (and therefore every flow and scenario) runs the very same code against the
-in-process simulator as against a remote URL::
+Mounted on a ``requests.Session``, it hands every request to the Flask app in-process, so
+code that speaks HTTP — the typed client of the reference integration, every flow and
+scenario, and the integrations' jobs calling "this simulator itself" — runs the very same
+way against the in-process simulator as against a remote URL::
 
     session = wsgi_session(create_app(Simulator(network="demo")))
     client = OZmapClient(IN_PROCESS_URL, api_key, session=session)
@@ -15,9 +16,15 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import ProtocolError
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 IN_PROCESS_URL = "http://ozsim.in-process"
+LOCAL_ADDRESS = "127.0.0.1"     # the caller's address an in-process request carries: this machine
+# the header of every answer a fault injected (ozsim.traffic); "reset" among its words: the
+# app dropped the connection — there is none here, so the transport raises what a client
+# would get over a socket
+FAULT = "X-Ozsim-Fault"
 
 _HOP_BY_HOP = {"content-length", "content-type", "host", "connection", "transfer-encoding"}
 
@@ -48,7 +55,8 @@ class WSGIAdapter(BaseAdapter):
         builder = EnvironBuilder(path=parts.path or "/", query_string=parts.query,
                                  method=request.method or "GET", headers=headers,
                                  data=data, content_type=content_type,
-                                 base_url=f"{parts.scheme}://{parts.netloc}")
+                                 base_url=f"{parts.scheme}://{parts.netloc}",
+                                 environ_base={"REMOTE_ADDR": LOCAL_ADDRESS})
         try:
             environ = builder.get_environ()
         finally:
@@ -60,6 +68,10 @@ class WSGIAdapter(BaseAdapter):
             close = getattr(app_iter, "close", None)
             if close:
                 close()
+        if "reset" in response_headers.get(FAULT, "").split(","):
+            raise requests.ConnectionError(ProtocolError(
+                "Connection aborted.", ConnectionResetError(104, "Connection reset by peer")),
+                request=request)
         response = requests.Response()
         code, _, reason = status.partition(" ")
         response.status_code = int(code)
@@ -84,4 +96,4 @@ def wsgi_session(app: Any, base_url: str = IN_PROCESS_URL) -> requests.Session:
     return session
 
 
-__all__ = ["WSGIAdapter", "wsgi_session", "IN_PROCESS_URL"]
+__all__ = ["WSGIAdapter", "wsgi_session", "IN_PROCESS_URL", "LOCAL_ADDRESS"]
