@@ -10,9 +10,11 @@ inside the projects' areas, 150 m, the Authorization header — and measures, in
 request (``time.process_time``, one thread, after a warm-up):
 
 * the whole app call, from the WSGI environ to the last byte of the body;
-* each stage of the request path, timed by wrapping the function that does it: the body
-  read, the API key (tenant, world, access), routing against the contract, query
-  validation, the feasibility query itself, the JSON encoding, and the response object;
+* each stage of the request path, timed by wrapping the function that does it: the
+  app-level hooks in front of every API (the traffic hooks: journal, faults, rate limits;
+  the control plane's access check), the body read, the API key (tenant, world, access),
+  routing against the contract, query validation, the feasibility query itself, the JSON
+  encoding, and the response object;
 * what is left: Flask and Werkzeug (request context, URL map, ``request.args``, hooks,
   response headers).
 
@@ -74,12 +76,16 @@ def _timed(stage: str, function):
     return run
 
 
-def instrument() -> list[str]:
+def instrument(app) -> list[str]:
     """Wrap each stage's function where the request path calls it; the stages, in order."""
     from ozsim import app as app_module
     from ozsim.ozmap import api
     from ozsim.wire import contract, encoding
+    hooks = "app-level hooks (traffic, access)"
+    for registry in (app.before_request_funcs, app.after_request_funcs):
+        registry[None] = [_timed(hooks, hook) for hook in registry.get(None, ())]
     stages = {
+        hooks: None,
         "body read": (api, "json_body"),
         "API key → world": (app_module.Simulator, "resolve"),
         "routing (contract)": (contract.Router, "match"),
@@ -88,7 +94,10 @@ def instrument() -> list[str]:
         "JSON encoding": (encoding, "dumps"),
         "response object": (encoding, "Response"),
     }
-    for stage, (owner, name) in stages.items():
+    for stage, target in stages.items():
+        if target is None:
+            continue
+        owner, name = target
         if isinstance(owner, dict):
             owner[name] = _timed(stage, owner[name])
         else:
@@ -132,7 +141,7 @@ def main(argv=None) -> int:
     for lat, lng in points:
         call(lat, lng)
     whole = (time.process_time() - started) / args.n * 1e6
-    stages = instrument()
+    stages = instrument(app)
     SPENT.clear()
     started = time.process_time()
     for lat, lng in points:
