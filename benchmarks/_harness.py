@@ -163,7 +163,7 @@ request = function()
   n = n + 1
   local box = boxes[math.random(#boxes)]
   local body = string.format(
-    '{"box":"%%s","auto_connect":true,"address":"Benchmark %(run)s",'  # noqa: E501
+    '{"box":"%%s","auto_connect":true,"address":"Benchmark %(run)s",' ..
     '"client":{"code":"BENCH-%(run)s-%%d-%%d","name":"Cliente Benchmark"}}',
     box, tid, n)
   return wrk.format("POST", "/api/v2/properties",
