@@ -209,9 +209,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--state", metavar="FILE",
                        help="serve the network saved in FILE by 'ozsim seed --out' instead of "
                             "building one (OZSIM_STATE)")
-    serve.add_argument("--threads", type=int, default=1, metavar="N",
-                       help="Python threads that run requests (default 1: requests are served "
-                            "in arrival order; more let a slow request share the interpreter)")
+    serve.add_argument("--threads", type=int, default=8, metavar="N",
+                       help="Python threads that run requests (default 8; 1 serves plain API "
+                            "traffic fastest, but then one slow or delayed request holds up "
+                            "every other)")
     serve.add_argument("--lenient", action="store_true",
                        help="drop unknown request fields instead of refusing them with 400")
     serve.add_argument("--admin-token", metavar="TOKEN",
