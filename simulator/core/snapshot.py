@@ -193,7 +193,7 @@ class _Inflating(io.RawIOBase):
 
     def __init__(self, raw):
         self._raw = raw
-        self._chunks: queue.Queue = queue.Queue(maxsize=8)
+        self._chunks: queue.Queue = queue.Queue(maxsize=32)
         self._chunk, self._at, self._done = memoryview(b""), 0, False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._inflate, name="ozsim-snapshot-inflate",
@@ -317,7 +317,7 @@ def _load(stream, path, make_world):
         tombstones = dict(zip(tombstones, unpickler.load(), strict=True))
         for route, count in state["counts"]:
             order, groups = unpickler.load()
-            world.keep_all(_known(world, route, path), _from_columns(route, order, groups, count))
+            world.keep_all(_known(world, route, path), *_from_columns(route, order, groups, count))
     else:
         for route, docs in state["docs"].items():
             _known(world, route, path)
@@ -349,16 +349,21 @@ def _make(route: str, keys: tuple):
     return maker(route, keys) or (lambda *values: dict(zip(keys, values)))
 
 
-def _from_columns(route: str, order, groups: list, count: int) -> list[dict]:
-    """The documents of a route of a version 3 snapshot, in their order; each group's
-    columns are dropped as soon as its documents are made."""
-    made = []
+def _from_columns(route: str, order, groups: list, count: int) -> tuple[list[dict], dict | None]:
+    """(the documents of a route of a version 3 snapshot, in their order; their values by key
+    when they are one group, else None). Each group's columns are dropped as soon as its
+    documents are made, unless they are the route's only group."""
+    made, values = [], None
     for i, (keys, *columns) in enumerate(groups):
         groups[i] = None
         keys = tuple(json.loads(keys))
         if len({len(column) for column in columns}) > 1 or len(columns) != len(keys):
             raise SnapshotError(f"the columns of a group of {route} differ in length")
+        if "id" not in keys:
+            raise SnapshotError(f"a group of {route} has no ids")
         made.append(list(map(_make(route, keys), *columns)))
+        if len(groups) == 1:
+            values = dict(zip(keys, columns))
         del columns
     if order is None:
         docs = made[0] if made else []
@@ -367,7 +372,7 @@ def _from_columns(route: str, order, groups: list, count: int) -> list[dict]:
         docs = [nexts[group]() for group in order]
     if len(docs) != count:
         raise SnapshotError(f"{route} holds {len(docs)} documents where {count} were announced")
-    return docs
+    return docs, values
 
 
 def _from_shapes(route: str, groups: list) -> list[dict]:

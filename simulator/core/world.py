@@ -211,19 +211,22 @@ class World:
         self.docs[route][doc["id"]] = doc
         self._index(route, doc, add=True)
 
-    def keep_all(self, route: str, docs: list[dict]) -> None:
+    def keep_all(self, route: str, docs: list[dict], values: dict | None = None) -> None:
         """``keep`` of many documents (snapshot loads), in order: the same indexes, observers
-        and spatial index, built field by field instead of document by document."""
-        ids = [doc["id"] for doc in docs]
+        and spatial index, built field by field instead of document by document. ``values``:
+        when every document has the same keys, their values by key, in the same order (a
+        snapshot's columns), read instead of the documents."""
+        ids = _column(docs, values, "id")
         self.docs[route].update(zip(ids, docs))
         indexes, observers, spatial = self._keeps[route]
         for field_name, index in indexes:
-            hold_all(index, list(map(dict.get, docs, repeat(field_name))), ids)
+            hold_all(index, _column(docs, values, field_name), ids)
         for observer in observers:
             observer.note_all(route, docs)
         if spatial is not None:
-            spatial.insert_all((doc["id"], coords[0], coords[1])
-                               for doc in docs if (coords := doc.get("coords")))
+            spatial.insert_all((doc_id, coords[0], coords[1])
+                               for doc_id, coords in zip(ids, _column(docs, values, "coords"))
+                               if coords)
 
     def set_fields(self, route: str, doc: dict, changes: dict, touch: bool = True) -> None:
         """Apply field changes to a stored document, keeping indexes right (re-indexed only
@@ -565,6 +568,14 @@ class World:
             return item
 
         out[head] = [expand(v) for v in value] if isinstance(value, list) else expand(value)
+
+
+def _column(docs: list[dict], values: dict | None, name: str):
+    """The ``name`` field of each of ``docs`` (None where absent), in order; read from
+    ``values`` (the documents' values by field) when given."""
+    if values is not None:
+        return values.get(name) or ()
+    return list(map(dict.get, docs, repeat(name)))
 
 
 def _sorts_on(sort, fields) -> bool:

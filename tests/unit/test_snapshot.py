@@ -142,6 +142,7 @@ def test_a_damaged_snapshot_is_refused(world, tmp_path):
     for chunk, error in (
             ([None, [['["id", "name"]', ["a" * 24, "b" * 24], ["x"]]]], "differ in length"),
             ([None, [['["id"]', ["a" * 24]]]], "1 documents where 2 were announced"),
+            ([None, [['["name"]', ["a", "b"]]]], "no ids"),
             ([[0, 1], [['["id"]', ["a" * 24, "b" * 24]]]], "damaged")):
         bad = tmp_path / "bad.gz"
         with gzip.open(bad, "wb") as out:
