@@ -15,6 +15,8 @@ route at random points, 2 threads, 8 connections), in turns:
 
 The differences of their CPU time per request (from /proc) say what Flask and what the
 simulator's own work cost once served; ``request_path.py`` splits the latter in-process.
+``--apps burn`` serves instead a WSGI function that burns 150 µs of CPU per request: with
+``--threads 1 2 4 8``, what the number of request threads does to the GIL's queue.
 """
 from __future__ import annotations
 
@@ -28,11 +30,13 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
+import time  # noqa: E402
 
 from benchmarks._harness import (HERE, RADIUS_LUA, Measured, demo_key, free_port,  # noqa: E402
                                  lua_areas, project_areas, require_wrk, run_wrk, write_lua)
 
 APPS = ("wsgi", "flask", "ozsim")
+BURN = 150e-6           # seconds of CPU the ``burn`` app spends per request
 
 
 def canned() -> bytes:
@@ -55,8 +59,12 @@ def serve(kind: str, port: int, threads: int, size: str) -> None:
     else:
         body = canned()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        if kind == "wsgi":
+        if kind in ("wsgi", "burn"):
             def app(environ, start_response):
+                if kind == "burn":
+                    until = time.thread_time() + BURN
+                    while time.thread_time() < until:
+                        pass
                 start_response("200 OK", headers)
                 return [body]
         else:
@@ -75,6 +83,7 @@ def main(argv=None) -> int:
     parser.add_argument("-d", "--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, nargs="+", default=[1])
+    parser.add_argument("--apps", nargs="+", choices=(*APPS, "burn"), default=list(APPS))
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -88,15 +97,15 @@ def main(argv=None) -> int:
     with contextlib.ExitStack() as stack:
         servers = {}
         for threads in args.threads:
-            for kind in APPS:
+            for kind in args.apps:
                 port = free_port()
                 name = f"{kind} ({threads} thread{'s' if threads > 1 else ''})"
                 servers[name] = stack.enter_context(Measured(
                     [sys.executable, os.path.abspath(__file__), args.size, "--serve", kind,
                      str(port), str(threads)], port, "/", name=name))
-        ozsim = next(s for n, s in servers.items() if n.startswith("ozsim"))
-        script = write_lua(RADIUS_LUA, key=key, areas=lua_areas(project_areas(ozsim.base, key)),
-                           seed=1)
+        ozsim = next((s for n, s in servers.items() if n.startswith("ozsim")), None)
+        areas = project_areas(ozsim.base, key) if ozsim else [(-48.56, -27.61, -48.53, -27.58)]
+        script = write_lua(RADIUS_LUA, key=key, areas=lua_areas(areas), seed=1)
         try:
             for n in range(args.rounds):
                 for name, server in servers.items():
@@ -111,12 +120,15 @@ def main(argv=None) -> int:
         finally:
             os.unlink(script)
     median = {name: statistics.median(values) for name, values in cpu.items()}
-    print("median server CPU per request:")
+    print("median server CPU per request: " + ", ".join(f"{n} {v:.0f} µs" for n, v in median.items()))
     for threads in args.threads:
         s = "s" if threads > 1 else ""
-        wsgi, flask, app = (median[f"{k} ({threads} thread{s})"] for k in APPS)
-        print(f"  {threads} thread{s}: granian + sockets + WSGI call {wsgi:.0f} µs, Flask "
-              f"+{flask - wsgi:.0f} µs, the simulator's work +{app - flask:.0f} µs = {app:.0f} µs")
+        layers = [median.get(f"{k} ({threads} thread{s})") for k in APPS]
+        if None not in layers:
+            wsgi, flask, app = layers
+            print(f"  {threads} thread{s}: granian + sockets + WSGI call {wsgi:.0f} µs, Flask "
+                  f"+{flask - wsgi:.0f} µs, the simulator's work +{app - flask:.0f} µs = "
+                  f"{app:.0f} µs")
     if args.json:
         print(json.dumps({"cpu_us_per_request": median}))
     return 0
