@@ -90,6 +90,14 @@ def installed(commit: str, into: str) -> str:
     return into
 
 
+def seeded(size: str, directory: str) -> str:
+    """A snapshot of the network ``size`` written by ``ozsim seed`` into ``directory``."""
+    path = os.path.join(directory, f"{size}.snapshot")
+    subprocess.run(ozsim("seed", "--size", size, "--out", path), check=True,
+                   stdout=subprocess.DEVNULL)
+    return path
+
+
 def ozsim_serve(port: int, network: str | None = None, state: str | None = None,
                 threads: int | None = None) -> list[str]:
     """``ozsim serve`` on ``port``: a snapshot (``state``) or a network, ``threads`` request

@@ -34,19 +34,10 @@ import argparse  # noqa: E402
 import functools  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
-import random  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 
-
-def _areas(world) -> list[tuple]:
-    out = []
-    for project in world.docs["projects"].values():
-        ring = ((project.get("area") or {}).get("coordinates") or [[]])[0]
-        if ring:
-            lngs, lats = [p[0] for p in ring], [p[1] for p in ring]
-            out.append((min(lngs), min(lats), max(lngs), max(lats)))
-    return out
+from benchmarks.feasibility import area_points  # noqa: E402
 
 
 def _environ(lat: float, lng: float, key: str) -> dict:
@@ -117,12 +108,7 @@ def main(argv=None) -> int:
     simulator = Simulator(network=args.size, state=args.state)
     world = simulator.tenants.world("default")
     app = create_app(simulator)
-    rng = random.Random(3)
-    areas = _areas(world)
-    points = []
-    for _ in range(args.n):
-        west, south, east, north = rng.choice(areas)
-        points.append((rng.uniform(south, north), rng.uniform(west, east)))
+    points = area_points(world, args.n)
     statuses = Counter()
 
     def start_response(status, headers, exc_info=None):

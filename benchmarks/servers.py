@@ -34,11 +34,10 @@ sys.path.insert(0, ROOT)        # benchmarks._harness and tests.support, whateve
 import argparse  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 
 from benchmarks._harness import (Measured, demo_key, free_port, ozsim, ozsim_serve,  # noqa: E402
-                                 project_areas, require_wrk)
+                                 project_areas, require_wrk, seeded)
 from benchmarks.http_bench import radius_run  # noqa: E402
 
 VENV_BIN = os.path.dirname(ozsim()[0])
@@ -77,11 +76,7 @@ def main(argv=None) -> int:
     require_wrk()
     key = demo_key()
     with tempfile.TemporaryDirectory() as tmp:
-        state = args.state
-        if state is None:
-            state = os.path.join(tmp, f"{args.size}.snapshot")
-            subprocess.run(ozsim("seed", "--size", args.size, "--out", state), check=True,
-                           stdout=subprocess.DEVNULL)
+        state = args.state or seeded(args.size, tmp)
         names = args.only or list(NAMES)
         best: dict[str, dict] = {}
         rounds: dict[str, list[float]] = {name: [] for name in names}

@@ -36,8 +36,8 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from benchmarks._harness import (Measured, demo_key, free_port, installed, ozsim,  # noqa: E402
-                                 ozsim_serve)
+from benchmarks._harness import (Measured, demo_key, free_port, installed,  # noqa: E402
+                                 ozsim_serve, seeded)
 
 
 def _rss_mib() -> float:
@@ -107,11 +107,7 @@ def main(argv=None) -> int:
         print(json.dumps(worker(args.worker[0], args.worker[1] if len(args.worker) > 1 else None)))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.snapshot
-        if path is None:
-            path = os.path.join(tmp, f"{args.size}.snapshot")
-            subprocess.run(ozsim("seed", "--size", args.size, "--out", path), check=True,
-                           stdout=subprocess.DEVNULL)
+        path = args.snapshot or seeded(args.size, tmp)
         code = installed(args.before, os.path.join(tmp, "code")) if args.before else None
         out = None if args.skip_save else os.path.join(tmp, "resaved.snapshot")
         done = subprocess.run([sys.executable, __file__, "--worker", path] + ([out] if out else []),
