@@ -1,6 +1,7 @@
 """The Flask application factory and the Simulator that holds the tenants' worlds."""
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import secrets
@@ -17,6 +18,7 @@ from .core.world import Access
 from .ftth.domain import DEMO_API_KEY, DEMO_LOGIN, FtthWorld
 from .traffic import Api, Traffic
 from .wire.encoding import api_key, respond
+from .wire.local import wsgi_session
 
 MAX_BODY = 10 * 1024 * 1024
 
@@ -40,6 +42,9 @@ class Simulator:
         self._sessions: set[str] = set()                  # tokens answered by a login
         self._session_of: dict[tuple, str] = {}           # (tenant, user id) -> its token
         self._sessions_lock = threading.Lock()
+        # this simulator over HTTP without a socket (``wire.local``), set by ``create_app``:
+        # how the integrations reach it when no URL is configured
+        self.local = None
 
     def recipe(self, tenant: str) -> tuple[str, int]:
         """(network, seed) a tenant's world is built from."""
@@ -244,20 +249,17 @@ def _error_response(status: int, message: str, code: str, field: str | None = No
     return respond(body, status)
 
 
-def marketplace(app: Flask, simulator: Simulator):
+def marketplace(simulator: Simulator):
     """The server's OZneutral: it reaches OZmap over HTTP — this simulator in-process when an
     operator's integration names no URL — and finds the local world of a key for the clock
     and jobs of its integration."""
-    import requests
-
     from .integrations.ozneutral.marketplace import Marketplace
     from .integrations.ozneutral.ozmap import OZmapLink
-    from .wire.local import IN_PROCESS_URL, wsgi_session
+    from .integrations.remote import connect
 
     def link_for(url: str | None, key: str | None) -> OZmapLink:
-        if url is None:
-            return OZmapLink(wsgi_session(app), IN_PROCESS_URL, key)
-        return OZmapLink(requests.Session(), url, key)
+        return OZmapLink(connect("OZmap", url, simulator.local, {
+            "Accept": "application/json", **({"Authorization": key} if key else {})}, "/api/v2"))
 
     def world_of(key: str):
         try:
@@ -300,7 +302,8 @@ def create_app(simulator: Simulator | None = None, *, admin_token: str | None = 
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
     sim = app.extensions["ozsim"] = simulator or Simulator(**options)
-    app.extensions["ozneutral"] = marketplace(app, sim)
+    sim.local = functools.partial(wsgi_session, app)
+    app.extensions["ozneutral"] = marketplace(sim)
     guard(app, admin_token, control_disabled)
     traffic.install(app, sim.traffic, [Api("/api/v2", CONTRACT, sim.identify),
                                        Api("/int6", INT6, int6_caller(sim)),

@@ -9,7 +9,6 @@ A route that acts on one tenant takes that tenant's API key in ``Authorization``
 """
 from __future__ import annotations
 
-import functools
 import tempfile
 
 from flask import Blueprint, Response, current_app, g, request, send_file
@@ -19,7 +18,6 @@ from ..core.errors import Invalid, Unauthorized
 from ..integrations.int6 import integration as int6
 from ..wire.contract import Contract
 from ..wire.encoding import api_key, json_body, no_content, respond
-from ..wire.local import wsgi_session
 
 bp = Blueprint("control", __name__, url_prefix="/__ozsim")
 
@@ -247,9 +245,8 @@ def configure_int6():
     """Set the tenant's INT6 integration; schedules (or cancels) the ``int6-pull`` job. INT6
     and the pull reach this simulator in-process when no URL is configured."""
     key, tenant = _caller()
-    local = functools.partial(wsgi_session, current_app._get_current_object())
     return respond(int6.configure(_sim().tenants.world(tenant), g.body, key,
-                                  _sim().tenants.built().values(), local))
+                                  _sim().tenants.built().values(), _sim().local))
 
 
 @bp.get("/integrations/int6")

@@ -52,6 +52,19 @@ class Remote:
         """``method`` ``base_url + path`` (``path`` already URL-quoted); the decoded JSON answer.
         ``body`` is sent as JSON (also on a GET: OZmap reads a list's filter from it)."""
         url = self.base_url + path
+        status, decoded = self.send(method, path, params, body)
+        if status >= 300:
+            error = decoded if isinstance(decoded, dict) else {}
+            message = error.get("message") or (dumps(decoded)[:200].decode("utf-8", "replace")
+                                               if decoded is not None else f"HTTP {status}")
+            raise RemoteError(self.system, method, url, status, str(message),
+                              error.get("code") if isinstance(error.get("code"), str) else None)
+        return decoded
+
+    def send(self, method: str, path: str, params: dict | None = None, body: Any = None):
+        """(status, decoded JSON answer or None): whatever the status; ``RemoteError`` only
+        when there is no answer, or a success that is not JSON."""
+        url = self.base_url + path
         headers = dict(self.headers)
         data = None
         if body is not None:
@@ -69,17 +82,12 @@ class Remote:
         try:
             decoded = orjson.loads(content) if content.strip() else None
         except orjson.JSONDecodeError:
-            decoded = content
-        if response.status_code >= 300:
-            error = decoded if isinstance(decoded, dict) else {}
-            message = error.get("message") or (content[:200].decode("utf-8", "replace")
-                                               or response.reason)
-            raise RemoteError(self.system, method, url, response.status_code, str(message),
-                              error.get("code") if isinstance(error.get("code"), str) else None)
-        if decoded is content:
-            raise RemoteError(self.system, method, url, response.status_code,
-                              f"the answer is not JSON: {content[:200]!r}", "MALFORMED_RESPONSE")
-        return decoded
+            if response.status_code < 300:
+                raise RemoteError(self.system, method, url, response.status_code,
+                                  f"the answer is not JSON: {content[:200]!r}",
+                                  "MALFORMED_RESPONSE") from None
+            decoded = {"message": content[:200].decode("utf-8", "replace") or response.reason}
+        return response.status_code, decoded
 
 
 def base_url(value, field: str) -> str | None:
@@ -106,9 +114,9 @@ def base_url(value, field: str) -> str | None:
     return text.rstrip("/")
 
 
-def connect(system: str, url: str | None, local, headers: dict) -> Remote:
-    """A ``Remote`` to ``url``, or to this simulator in-process through ``local()`` (a
-    ``requests.Session`` over the app) when ``url`` is None."""
+def connect(system: str, url: str | None, local, headers: dict, path: str = "") -> Remote:
+    """A ``Remote`` to ``url`` + ``path``, or to this simulator in-process through ``local()``
+    (a ``requests.Session`` over the app) when ``url`` is None."""
     if url is None:
-        return Remote(system, IN_PROCESS_URL, local(), headers)
-    return Remote(system, url, requests.Session(), headers, TIMEOUT)
+        return Remote(system, IN_PROCESS_URL + path, local(), headers)
+    return Remote(system, url + path, requests.Session(), headers, TIMEOUT)

@@ -12,21 +12,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import requests
-
 from ...core.errors import BadGateway, Conflict, DomainError, Invalid, NotFound, RuleViolation
+from ..remote import Remote, RemoteError
 
 PASSED_ON = {400: Invalid, 404: NotFound, 409: Conflict, 422: RuleViolation}
-TIMEOUT = 60.0
 
 
 class OZmapLink:
-    """``call(method, path, query, body)`` against ``<base_url>/api/v2`` with one key."""
+    """``call(method, path, query, body)`` against OZmap's ``/api/v2`` (a ``Remote`` whose
+    base is the API's root, with the operator's key)."""
 
-    def __init__(self, session: requests.Session, base_url: str, key: str | None):
-        self.session = session
-        self.base_url = base_url.rstrip("/")
-        self.key = key
+    def __init__(self, remote: Remote):
+        self.remote = remote
 
     def call(self, method: str, path: str, query: dict | None = None, body: Any = None) -> Any:
         """The JSON answer; a domain error when OZmap refuses (module docstring)."""
@@ -37,25 +34,11 @@ class OZmapLink:
 
     def send(self, method: str, path: str, query: dict | None = None, body: Any = None):
         """(status, JSON answer or None); 502 only when OZmap does not answer."""
-        headers = {"Accept": "application/json"}
-        if self.key:
-            headers["Authorization"] = self.key
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body, ensure_ascii=False).encode()
-        url = f"{self.base_url}/api/v2/{path.lstrip('/')}"
         try:
-            response = self.session.request(method, url, params=query, data=data, headers=headers,
-                                            timeout=TIMEOUT)
-        except requests.RequestException as exc:
-            raise BadGateway(f"OZmap at {self.base_url} did not answer {method} /{path}: {exc}",
-                             "OZMAP_UNAVAILABLE") from None
-        try:
-            answer = response.json() if response.content.strip() else None
-        except ValueError:
-            answer = None
-        return response.status_code, answer
+            return self.remote.send(method, f"/{path.lstrip('/')}", query, body)
+        except RemoteError as exc:
+            raise BadGateway(f"OZmap at {self.remote.base_url} did not answer {method} /{path}: "
+                             f"{exc.message}", "OZMAP_UNAVAILABLE") from None
 
     def rows(self, route: str, conditions: list | None = None, select: str | None = None) -> list:
         """Every row of a list (``limit=0``: one page)."""
