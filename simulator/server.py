@@ -85,7 +85,7 @@ def listen_address(host: str, port: int) -> str:
 # How long a thread waiting for the GIL lets the running one go on before asking for it
 # (CPython's default: 5 ms). With several request threads busy, a request that has to wait is
 # made to wait in steps of this: 1 ms cuts the slowest requests' time (p99 under wrk: about
-# 2.3 → 1.8 × Prism's) for about 3 % more CPU per request (benchmarks/README.md).
+# 2.3 → 1.8 × Prism's) for 3–7 % more CPU per request (benchmarks/README.md).
 SWITCH_INTERVAL = 0.001
 
 

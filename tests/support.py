@@ -44,18 +44,19 @@ class ServerError(RuntimeError):
 class Server:
     """A server process in its own process group, ready once ``ready_path`` answers below
     500; stopped (SIGTERM to its group, SIGKILL after ``grace`` s) when the ``with`` ends.
+    ``env`` is added to this process's environment (or is the whole of it, ``inherit_env=False``).
 
         with Server(ozsim("serve", "--port", str(port)), port) as server:
             requests.get(server.base + "/api/v2/boxes", ...)
     """
 
     def __init__(self, cmd: list[str], port: int, ready_path: str = "/", *,
-                 env: dict | None = None, cwd: str | os.PathLike | None = None,
-                 headers: dict | None = None, timeout: float = 900.0, grace: float = 15.0,
-                 name: str | None = None):
+                 env: dict | None = None, inherit_env: bool = True,
+                 cwd: str | os.PathLike | None = None, headers: dict | None = None,
+                 timeout: float = 900.0, grace: float = 15.0, name: str | None = None):
         self.cmd, self.port, self.ready_path = cmd, port, ready_path
         self.name = name or os.path.basename(cmd[0])
-        self.env = {**os.environ, **(env or {})}
+        self.env = {**(os.environ if inherit_env else {}), **(env or {})}
         self.cwd, self.headers = cwd or ROOT, headers or {}
         self.timeout, self.grace = timeout, grace
         self.proc: subprocess.Popen | None = None

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from operator import itemgetter
 from math import asin, cos, degrees, floor, isfinite, pi, radians, sin, sqrt
+from operator import itemgetter
 
 import shapely
 from shapely.geometry import Polygon

@@ -15,8 +15,8 @@ import gc
 import random
 import re
 import threading
-from itertools import repeat
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Callable, Mapping
 
 from . import geo

@@ -113,8 +113,8 @@ def test_the_image_s_command_serves_from_the_wheel_outside_the_source_tree(venv,
     where = run(venv / "bin" / "python", "-c", "import ozsim; print(ozsim.__file__)", cwd=tmp_path,
                 env=env).stdout.strip()
     assert where.startswith(str(venv)), where
-    with Server(image["cmd"], int(port), "/api/v2/openapi.yaml", env=env, cwd=tmp_path,
-                timeout=60) as server:
+    with Server(image["cmd"], int(port), "/api/v2/openapi.yaml", env=env, inherit_env=False,
+                cwd=tmp_path, timeout=60) as server:
         base = server.base
         contract = requests.get(f"{base}/api/v2/openapi.yaml", timeout=5)
         assert contract.status_code == 200 and contract.text.startswith("# OpenAPI 3.1")
