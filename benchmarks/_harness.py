@@ -1,34 +1,26 @@
-"""Shared plumbing of the HTTP benchmarks: servers started and stopped by pid, wrk runs with
-Lua scripts that report JSON, free ports, readiness polling."""
+"""Shared plumbing of the HTTP benchmarks: wrk runs with Lua scripts that report JSON, and
+servers measured while they run (CPU time and RSS from /proc). Servers are started, polled
+until ready and stopped by the test suite's helpers (``tests.support``)."""
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
-import time
-import urllib.error
+import tomllib
 import urllib.parse
 import urllib.request
 
+from tests.support import ROOT, Server, free_port, ozsim  # noqa: F401 - free_port: for scripts
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 PRISM = os.path.join(HERE, "node_modules", ".bin", "prism")
 
 
 def demo_key() -> str:
     from ozsim.ftth.domain import DEMO_API_KEY
     return DEMO_API_KEY
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def require_wrk() -> str:
@@ -39,51 +31,8 @@ def require_wrk() -> str:
     return wrk
 
 
-class Server:
-    """A server process in its own process group, stopped (by its pid) on exit."""
-
-    def __init__(self, name: str, cmd: list[str], port: int, ready_path: str = "/",
-                 env: dict | None = None, cwd: str | None = None, headers: dict | None = None,
-                 timeout: float = 900.0):
-        self.name, self.cmd, self.port, self.ready_path = name, cmd, port, ready_path
-        self.env = {**os.environ, **(env or {})}
-        self.cwd, self.headers, self.timeout = cwd or ROOT, headers or {}, timeout
-        self.proc = None
-        self.log = tempfile.TemporaryFile()
-        self.started_in = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "Server":
-        started = time.perf_counter()
-        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"{self.name} exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                request = urllib.request.Request(self.base + self.ready_path, headers=self.headers)
-                with urllib.request.urlopen(request, timeout=2) as response:
-                    if response.status < 500:
-                        break
-            except urllib.error.HTTPError as exc:
-                if exc.code < 500:
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            time.sleep(0.25)
-        else:
-            self.__exit__()
-            raise SystemExit(f"{self.name} was not ready within {self.timeout:.0f} s")
-        self.started_in = time.perf_counter() - started
-        return self
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-4000:]
+class Measured(Server):
+    """A server (``tests.support.Server``) whose CPU time and memory can be read while it runs."""
 
     def pids(self) -> list[int]:
         """The server process and the others of its process group (workers, if any)."""
@@ -124,27 +73,43 @@ class Server:
                 continue
         return total / 1024
 
-    def __exit__(self, *exc) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)     # the group we started, by its id
-                self.proc.wait(timeout=15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait()
+
+def installed(commit: str, into: str) -> str:
+    """The ``ozsim`` package of another commit, laid out in ``into`` as an installation
+    would lay it out (``pyproject.toml``'s ``package-dir``), for ``PYTHONPATH``: what
+    ``http_bench.py --before`` serves. Returns ``into``."""
+    source = os.path.join(into, "source")
+    os.makedirs(source)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", source], input=archive, check=True)
+    with open(os.path.join(source, "pyproject.toml"), "rb") as spec:
+        folders = tomllib.load(spec)["tool"]["setuptools"]["package-dir"]
+    for package, folder in sorted(folders.items(), key=lambda item: item[0].count(".")):
+        shutil.copytree(os.path.join(source, folder), os.path.join(into, *package.split(".")))
+    return into
 
 
-def ozsim_cmd(port: int, network: str | None = None, state: str | None = None,
-              threads: int = 8) -> list[str]:
-    cmd = [os.path.join(VENV_BIN, "ozsim"), "serve", "--port", str(port), "--threads", str(threads)]
+def seeded(size: str, directory: str) -> str:
+    """A snapshot of the network ``size`` written by ``ozsim seed`` into ``directory``."""
+    path = os.path.join(directory, f"{size}.snapshot")
+    subprocess.run(ozsim("seed", "--size", size, "--out", path), check=True,
+                   stdout=subprocess.DEVNULL)
+    return path
+
+
+def ozsim_serve(port: int, network: str | None = None, state: str | None = None,
+                threads: int | None = None) -> list[str]:
+    """``ozsim serve`` on ``port``: a snapshot (``state``) or a network, ``threads`` request
+    threads (the default of ``ozsim serve`` when None)."""
+    args = ["serve", "--port", str(port)]
+    if threads is not None:
+        args += ["--threads", str(threads)]
     if state:
-        cmd += ["--state", state]
+        args += ["--state", state]
     elif network:
-        cmd += ["--network", network]
-    return cmd
+        args += ["--network", network]
+    return ozsim(*args)
 
 
 def get_json(url: str, key: str, params: dict | None = None):
@@ -206,7 +171,7 @@ request = function()
   n = n + 1
   local box = boxes[math.random(#boxes)]
   local body = string.format(
-    '{"box":"%%s","auto_connect":true,"address":"Benchmark %(run)s",'  # noqa: E501
+    '{"box":"%%s","auto_connect":true,"address":"Benchmark %(run)s",' ..
     '"client":{"code":"BENCH-%(run)s-%%d-%%d","name":"Cliente Benchmark"}}',
     box, tid, n)
   return wrk.format("POST", "/api/v2/properties",

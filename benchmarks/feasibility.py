@@ -14,11 +14,8 @@ from __future__ import annotations
 import os
 import sys
 
-# benchmarks/http.py would shadow the standard library's `http` package (urllib imports
-# http.client) if this directory stayed first on sys.path: import from the project root.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:] = [ROOT] + [p for p in sys.path
-                        if os.path.abspath(p or os.curdir) != os.path.join(ROOT, "benchmarks")]
+sys.path.insert(0, ROOT)        # benchmarks._harness and tests.support, whatever the directory
 
 import argparse  # noqa: E402
 import json  # noqa: E402

@@ -26,8 +26,7 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:] = [ROOT] + [p for p in sys.path
-                        if os.path.abspath(p or os.curdir) != os.path.join(ROOT, "benchmarks")]
+sys.path.insert(0, ROOT)        # benchmarks._harness and tests.support, whatever the directory
 
 import argparse  # noqa: E402
 import base64  # noqa: E402
@@ -40,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 import requests  # noqa: E402
 
-from benchmarks._harness import Server, free_port  # noqa: E402
+from benchmarks._harness import Measured, free_port  # noqa: E402
 
 EMAIL, TOKEN = "int6@benchmark.example", "benchmark-token"
 BASIC = "Basic " + base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode()
@@ -206,7 +205,7 @@ def main(argv=None) -> int:
     port = free_port()
     cmd = [sys.executable, os.path.abspath(__file__), args.size, "--serve", "--port", str(port),
            "--seed", str(args.seed)]
-    with Server(f"ozsim {args.size} + INT6", cmd, port, timeout=1800) as server:
+    with Measured(cmd, port, timeout=1800, name=f"ozsim {args.size} + INT6") as server:
         base = server.base
         print(server.output().strip().splitlines()[-1], f"(ready in {server.started_in:.0f} s)")
         records = records_of(base)

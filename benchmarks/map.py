@@ -24,8 +24,7 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:] = [ROOT] + [p for p in sys.path
-                        if os.path.abspath(p or os.curdir) != os.path.join(ROOT, "benchmarks")]
+sys.path.insert(0, ROOT)        # benchmarks._harness and tests.support, whatever the directory
 
 import argparse  # noqa: E402
 import gzip  # noqa: E402
@@ -37,7 +36,7 @@ import time  # noqa: E402
 import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 
-from benchmarks._harness import Server, demo_key, free_port, ozsim_cmd  # noqa: E402
+from benchmarks._harness import Measured, demo_key, free_port, ozsim_serve  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 860
 MAP_WIDTH = WIDTH - 360                     # the side panel takes 360 px
@@ -151,8 +150,8 @@ def main() -> None:
     args = parser.parse_args()
     key, port = demo_key(), free_port()
     print(f"building and serving the {args.size} network…", flush=True)
-    with Server("ozsim", ozsim_cmd(port, network=args.size, threads=4), port,
-                headers={"Authorization": key}) as server:
+    with Measured(ozsim_serve(port, network=args.size, threads=4), port,
+                headers={"Authorization": key}, name="ozsim") as server:
         print(f"served in {server.started_in:.1f} s; load average {os.getloadavg()[0]:.1f}")
         overview_body, _, overview_s = fetch(server.base, key, "/map/overview", {})
         overview = json.loads(overview_body)

@@ -19,7 +19,7 @@ Every server runs the same app and world with 8 request threads:
 
 The network is built once and saved as a snapshot that each server loads (``--state`` /
 ``OZSIM_STATE``), so all serve identical data. wrk drives ``/api/v2/ftth-viability/radius``
-at random points (2 threads, 8 connections), like benchmarks/http.py. With ``--rounds N`` the
+at random points (2 threads, 8 connections), like benchmarks/http_bench.py. With ``--rounds N`` the
 servers take turns N times (the machine's other load varies); the table at the end gives every
 round, the median and the best of each. RSS counts the server's whole process group.
 """
@@ -29,18 +29,18 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:] = [ROOT] + [p for p in sys.path
-                        if os.path.abspath(p or os.curdir) != os.path.join(ROOT, "benchmarks")]
+sys.path.insert(0, ROOT)        # benchmarks._harness and tests.support, whatever the directory
 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 
-from benchmarks._harness import (VENV_BIN, Server, demo_key, free_port, ozsim_cmd,  # noqa: E402
-                                 project_areas, require_wrk)
-from benchmarks.http import radius_run  # noqa: E402
+from benchmarks._harness import (Measured, demo_key, free_port, ozsim, ozsim_serve,  # noqa: E402
+                                 project_areas, require_wrk, seeded)
+from benchmarks.http_bench import radius_run  # noqa: E402
+
+VENV_BIN = os.path.dirname(ozsim()[0])
 
 THREADS = 8
 NAMES = ("ozsim", "waitress", "gunicorn", "granian")
@@ -48,7 +48,7 @@ NAMES = ("ozsim", "waitress", "gunicorn", "granian")
 
 def commands(port: int, state: str) -> dict:
     return {
-        "ozsim": (ozsim_cmd(port, state=state, threads=THREADS), {}),
+        "ozsim": (ozsim_serve(port, state=state, threads=THREADS), {}),
         "waitress": ([os.path.join(VENV_BIN, "waitress-serve"), "--host", "127.0.0.1",
                       "--port", str(port), "--threads", str(THREADS), "--ident",
                       "ozmap-simulator", "--channel-timeout", "240", "--connection-limit", "1000",
@@ -76,11 +76,7 @@ def main(argv=None) -> int:
     require_wrk()
     key = demo_key()
     with tempfile.TemporaryDirectory() as tmp:
-        state = args.state
-        if state is None:
-            state = os.path.join(tmp, f"{args.size}.snapshot")
-            subprocess.run([os.path.join(VENV_BIN, "ozsim"), "seed", "--size", args.size,
-                            "--out", state], check=True, stdout=subprocess.DEVNULL)
+        state = args.state or seeded(args.size, tmp)
         names = args.only or list(NAMES)
         best: dict[str, dict] = {}
         rounds: dict[str, list[float]] = {name: [] for name in names}
@@ -90,7 +86,7 @@ def main(argv=None) -> int:
             for name in names:
                 port = free_port()
                 cmd, env = commands(port, state)[name]
-                with Server(name, cmd, port, env=env, cwd=ROOT) as server:
+                with Measured(cmd, port, env=env, cwd=ROOT, name=name) as server:
                     if areas is None:
                         areas = project_areas(server.base, key)
                     result = radius_run(server.base, key, areas, args.duration, server=server)

@@ -211,7 +211,9 @@ def parser() -> argparse.ArgumentParser:
                        help="serve the network saved in FILE by 'ozsim seed --out' instead of "
                             "building one (OZSIM_STATE)")
     serve.add_argument("--threads", type=int, default=8, metavar="N",
-                       help="Python threads that run requests (default 8)")
+                       help="Python threads that run requests (default 8; 1 serves plain API "
+                            "traffic fastest, but then one slow or delayed request holds up "
+                            "every other)")
     serve.add_argument("--strict", action="store_true",
                        help="refuse unknown request fields with 400 (OZSIM_STRICT); by default "
                             "they are dropped, as OZmap does, and named in X-Ozsim-Warning")

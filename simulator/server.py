@@ -17,7 +17,9 @@ Why granian, with the measurements: README "Choosing the server" and benchmarks/
 """
 from __future__ import annotations
 
+import gc
 import socket
+import sys
 from importlib.metadata import version
 
 from granian.constants import Interfaces
@@ -80,9 +82,27 @@ def listen_address(host: str, port: int) -> str:
     return address[0]
 
 
-def run(app, address: str, port: int, threads: int = 8) -> None:
+# How long a thread waiting for the GIL lets the running one go on before asking for it
+# (CPython's default: 5 ms). With several request threads busy, a request that has to wait is
+# made to wait in steps of this: 1 ms cuts the slowest requests' time (p99 under wrk: about
+# 2.3 → 1.8 × Prism's) for 3–7 % more CPU per request (benchmarks/README.md).
+SWITCH_INTERVAL = 0.001
+
+
+def run(app, address: str, port: int, threads: int) -> None:
     """Serve ``app`` on ``address:port`` (see ``listen_address``) until SIGINT/SIGTERM, with
-    ``threads`` Python threads running requests."""
+    ``threads`` Python threads running requests.
+
+    Several threads let a slow request (a big tenant's first build, an injected delay) share
+    the interpreter with the others, which one thread cannot: it serves requests one after
+    the other, in arrival order. Under a steady load of small requests one thread is the
+    fastest (no contention for the GIL), and more threads than there are busy connections
+    is the safe side: with fewer, a thread that finishes a request takes the GIL straight
+    back for the next one while another waits, and some requests wait hundreds of
+    milliseconds (benchmarks/README.md, "Request threads")."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    gc.freeze()     # what exists now (app, contract validators, worlds) lives as long as the
+    # server: collections while serving skip it (on `mid`, 3.3 → 1.5 µs of them per request)
     server = InProcessServer(target="ozsim", address=address, port=port,
                              interface=Interfaces.WSGI, workers=1, blocking_threads=threads,
                              log_level=LogLevels.warning, log_access=False)

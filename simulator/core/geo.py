@@ -9,6 +9,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from math import asin, cos, degrees, floor, isfinite, pi, radians, sin, sqrt
+from operator import itemgetter
 
 import shapely
 from shapely.geometry import Polygon
@@ -164,6 +165,28 @@ class GridIndex:
 
     move = insert
 
+    def insert_all(self, points) -> None:
+        """``insert`` of many ``(id, lng, lat)`` with distinct ids, in order: into an empty
+        index (a snapshot load), each row is sorted once instead of growing point by point."""
+        if self._where:
+            for id, lng, lat in points:
+                self.insert(id, lng, lat)
+            return
+        h, where, pending = self._h, self._where, {}
+        for id, lng, lat in points:
+            iy = floor(lat / h)
+            lam = radians(lng)
+            where[id] = (iy, lam)
+            row = pending.get(iy)
+            if row is None:
+                row = pending[iy] = []
+            row.append((lam, radians(lat), id))
+        for iy, row in pending.items():
+            row.sort(key=_first)            # stable: equal longitudes keep their order
+            phis = array("d", [p[1] for p in row])
+            self._rows[iy] = (array("d", [p[0] for p in row]), phis, array("d", map(cos, phis)),
+                              [p[2] for p in row])
+
     def remove(self, id) -> None:
         """Forget ``id``; unknown ids are ignored."""
         where = self._where.pop(id, None)
@@ -255,6 +278,9 @@ class GridIndex:
             if len(found) >= k or radius >= pi * EARTH_RADIUS_M:
                 return found[:k]
             radius *= 4
+
+
+_first = itemgetter(0)
 
 
 def _spans(lams: array, l1: float, s: float) -> tuple:

@@ -16,6 +16,7 @@ import random
 import re
 import threading
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Callable, Mapping
 
 from . import geo
@@ -25,7 +26,7 @@ from .ids import object_id
 from .jobs import Jobs
 from .query import MISSING, Filter, get_path, parse_filter, sort_docs
 from .resource import Resource, View
-from .store import compact, hold, release
+from .store import compact, hold, hold_all, release, trim_heap
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 
@@ -73,6 +74,11 @@ class Observer:
     def note(self, route: str, doc: dict, add: bool) -> None:
         raise NotImplementedError
 
+    def note_all(self, route: str, docs: list[dict]) -> None:
+        """``note(route, doc, True)`` for each of many stored documents (``World.keep_all``)."""
+        for doc in docs:
+            self.note(route, doc, True)
+
 
 class Derived(Observer):
     """A write observer holding something derived from the documents of its ``routes``:
@@ -88,6 +94,10 @@ class Derived(Observer):
             self.drop(route, doc["id"])
             if add:
                 self.add(route, doc)
+
+    def note_all(self, route: str, docs: list[dict]) -> None:
+        if self.built:
+            super().note_all(route, docs)
 
     def ready(self, world):
         if not self.built:
@@ -207,6 +217,23 @@ class World:
         if self._journal is not None:
             self._journal.append((self._uninsert, route, doc["id"]))
 
+    def keep_all(self, route: str, docs: list[dict], values: dict | None = None) -> None:
+        """``keep`` of many documents (snapshot loads), in order: the same indexes, observers
+        and spatial index, built field by field instead of document by document. ``values``:
+        when every document has the same keys, their values by key, in the same order (a
+        snapshot's columns), read instead of the documents."""
+        ids = _column(docs, values, "id")
+        self.docs[route].update(zip(ids, docs))
+        indexes, observers, spatial = self._keeps[route]
+        for field_name, index in indexes:
+            hold_all(index, _column(docs, values, field_name), ids)
+        for observer in observers:
+            observer.note_all(route, docs)
+        if spatial is not None:
+            spatial.insert_all((doc_id, coords[0], coords[1])
+                               for doc_id, coords in zip(ids, _column(docs, values, "coords"))
+                               if coords)
+
     def set_fields(self, route: str, doc: dict, changes: dict, touch: bool = True) -> None:
         """Apply field changes to a stored document, keeping indexes right (re-indexed only
         when the changes touch an indexed field or the point, or an observer watches the
@@ -301,13 +328,19 @@ class World:
                 spatial.insert(doc_id, doc["coords"][0], doc["coords"][1])
 
     def settle(self, threshold: int = 100_000) -> None:
-        """Move a big world's objects out of the cyclic GC's sight (``gc.freeze``).
+        """After a bulk path: move a big world's objects out of the cyclic GC's sight
+        (``gc.freeze``) and hand the C heap's free pages back to the system.
 
         Documents are trees freed by reference counting; but the first full collection after
         a build walks every container — about 1 s per 1.5 M objects, a stop-the-world pause
-        in the middle of serving. Frozen objects are skipped by every later collection."""
+        in the middle of serving. Frozen objects are skipped by every later collection.
+        Call it while the bulk path still holds the cyclic GC off: everything it made is in
+        the youngest generation until then, and the first allocation after ``gc.enable()``
+        would collect it all (1.2 s on ``large``). Then the C heap's free memory goes back
+        to the system (``store.trim_heap``)."""
         if sum(len(docs) for docs in self.docs.values()) >= threshold:
             gc.freeze()
+            trim_heap()
 
     def ids_where(self, route: str, field: str, value) -> set:
         """Ids of the documents whose ``field`` equals ``value`` (a set not to be modified)."""
@@ -621,6 +654,14 @@ def _ordered(rows: list, filter: Filter, sort) -> list:
         lng, lat, _radius, prop = filter.near
         rows.sort(key=lambda d: _distance_to(d, prop, lng, lat))
     return rows
+
+
+def _column(docs: list[dict], values: dict | None, name: str):
+    """The ``name`` field of each of ``docs`` (None where absent), in order; read from
+    ``values`` (the documents' values by field) when given."""
+    if values is not None:
+        return values.get(name) or ()
+    return list(map(dict.get, docs, repeat(name)))
 
 
 def _sorts_on(sort, fields) -> bool:

@@ -594,9 +594,9 @@ def build_world(size="demo", seed: int = 0, tenant: str = "default",
                     generator.run()
                 finally:
                     world.user = generator.api_user
+            world.settle()
         finally:
             if gc_was_enabled:
                 gc.enable()
-        world.settle()
     world.clock.unfreeze()
     return world

@@ -24,12 +24,16 @@ def dumps(payload) -> bytes:
 
 def respond(payload, status: int = 200, headers=None, compress: bool = False) -> Response:
     """A JSON response; with ``compress``, gzip'd (level 1: ~3 ms for 500 kB, a fifth of the
-    bytes) when the client accepts it and the body is worth it."""
+    bytes) when the client accepts it and the body is worth it. The body goes to the server
+    as it is, a list of one ``bytes`` (``direct_passthrough``) rather than Werkzeug's generator
+    over it: the WSGI server then sends it in one piece (granian: in Rust) instead of
+    iterating it in Python."""
     body = dumps(payload)
     if compress and len(body) > 4096 and "gzip" in request.headers.get("Accept-Encoding", ""):
         body = gzip.compress(body, 1)
         headers = {**(headers or {}), "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-    return Response(body, status, headers=headers, mimetype="application/json")
+    return Response(body, status, headers=headers, content_type="application/json",
+                    direct_passthrough=True)
 
 
 def no_content() -> Response:
@@ -38,7 +42,12 @@ def no_content() -> Response:
 
 def json_body():
     """The request's JSON body, decoded strictly (``query.loads``), or None when empty (a
-    body of blanks is no JSON: 400)."""
+    body of blanks is no JSON: 400). A request without ``Content-Length`` or chunked
+    ``Transfer-Encoding`` has no body (RFC 9112 §6.3): nothing to read."""
+    environ = request.environ
+    if environ.get("CONTENT_LENGTH") in (None, "", "0") and \
+            "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return None
     raw = request.get_data(cache=True)
     if not raw:
         return None

@@ -3,7 +3,6 @@ directions and the ``int6-pull`` job on the clock. Every response is checked aga
 ``contracts/int6.yaml`` (and OZmap's against ``ozmap.yaml``) by the session app."""
 from __future__ import annotations
 
-import socket
 
 import pytest
 
@@ -11,18 +10,13 @@ from ozsim.scenarios.client import OZmapClient
 from ozsim.scenarios.flows import fixture
 from ozsim.wire.local import IN_PROCESS_URL, wsgi_session
 
+from ..support import free_port
 from .int6_support import Int6Tenant
 
 
 @pytest.fixture
 def t(app, simulator):
     return Int6Tenant(app, simulator)
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---- who may call INT6 ------------------------------------------------------------------------
@@ -287,7 +281,7 @@ def test_ozmap_unreachable_or_refusing_the_key_is_a_502(t):
     t.configure(ozmapApiKey="not-a-key")
     refused = provision(t, "K-1", port)
     assert refused.status_code == 502 and refused.get_json()["code"] == "OZMAP_UNAUTHORIZED"
-    t.configure(ozmapUrl=f"http://127.0.0.1:{closed_port()}")
+    t.configure(ozmapUrl=f"http://127.0.0.1:{free_port()}")
     down = t.int6("GET", "splitters/nearby", query={"lat": port.lat, "lng": port.lng})
     assert down.status_code == 502 and down.get_json()["code"] == "OZMAP_UNAVAILABLE"
     assert t.ozmap("GET", "properties/client/K-1").get_json() == []

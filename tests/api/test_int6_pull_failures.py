@@ -5,7 +5,6 @@ OZmap untouched and the watermark where it was; the next good cycle applies ever
 changed meanwhile: nothing lost, nothing applied twice."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -13,6 +12,7 @@ import pytest
 
 from ozsim.integrations import remote
 
+from ..support import free_port
 from .int6_support import Int6Tenant
 
 
@@ -56,12 +56,6 @@ def fake_int6(app):
         thread.join(timeout=5)
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_failed_cycles_change_nothing_and_the_next_good_one_applies_everything(
         app, simulator, fake_int6, monkeypatch):
     monkeypatch.setattr(remote, "TIMEOUT", 0.3)
@@ -83,7 +77,7 @@ def test_failed_cycles_change_nothing_and_the_next_good_one_applies_everything(
                 "slow": "TIMEOUT", "refused": "CONNECTION_FAILED"}
     for mode, expected in failures.items():
         if mode == "refused":
-            t.configure(url=f"http://127.0.0.1:{closed_port()}")
+            t.configure(url=f"http://127.0.0.1:{free_port()}")
         fake_int6.mode = mode
         t.control("POST", "clock", {"advance": 600})
         entry = t.pull_log()[0]

@@ -2,48 +2,26 @@
 commit-then-fail, the admin token, and the control plane disabled beyond loopback."""
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import time
 
 import pytest
 import requests
 
-from .test_serve import OZSIM, ROOT, free_port
+from ..support import Server, free_port, ozsim
 
 pytestmark = pytest.mark.xdist_group("serve")
 
 
-def start(*args: str, env: dict | None = None):
+def serve(*args: str, env: dict | None = None) -> Server:
     port = free_port()
-    proc = subprocess.Popen([str(OZSIM), "serve", "--network", "empty", "--port", str(port),
-                             "--threads", "4", *args], cwd=ROOT, env={**os.environ, **(env or {})},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, proc.stdout.read()
-        try:
-            requests.get(base + "/", timeout=2)
-            return proc, base
-        except requests.ConnectionError:
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-
-
-def stop(proc) -> str:
-    os.killpg(proc.pid, signal.SIGTERM)
-    out, _ = proc.communicate(timeout=15)
-    return out
+    return Server(ozsim("serve", "--network", "empty", "--port", str(port), "--threads", "4",
+                        *args), port, env=env, timeout=60)
 
 
 @pytest.fixture(scope="module")
 def guarded():
-    proc, base = start("--admin-token", "t0ken", "--api-key", "serve-key")
-    yield base
-    stop(proc)
+    with serve("--admin-token", "t0ken", "--api-key", "serve-key") as server:
+        yield server.base
 
 
 def test_a_reset_under_granian_answers_nothing(guarded):
@@ -76,11 +54,10 @@ def test_the_admin_token_is_required_on_the_control_plane(guarded):
 
 
 def test_beyond_loopback_without_a_token_the_control_plane_is_off():
-    proc, base = start(env={"OZSIM_HOST": "0.0.0.0"})
-    try:
-        refused = requests.post(f"{base}/__ozsim/tenants", json={}, timeout=10)
+    with serve(env={"OZSIM_HOST": "0.0.0.0"}) as server:
+        refused = requests.post(f"{server.base}/__ozsim/tenants", json={}, timeout=10)
         assert refused.status_code == 403 and refused.json()["code"] == "CONTROL_PLANE_DISABLED"
         assert "--admin-token" in refused.json()["message"]
-    finally:
-        banner = stop(proc)
+        server.stop(signal.SIGTERM)
+        banner = server.output()
     assert "control plane: DISABLED" in banner and "OZSIM_ADMIN_TOKEN" in banner

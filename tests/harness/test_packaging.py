@@ -19,14 +19,13 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 import requests
 
-from ..api.test_serve import free_port
+from ..support import Server, free_port
 
 pytestmark = pytest.mark.xdist_group("packaging")
 
@@ -114,27 +113,17 @@ def test_the_image_s_command_serves_from_the_wheel_outside_the_source_tree(venv,
     where = run(venv / "bin" / "python", "-c", "import ozsim; print(ozsim.__file__)", cwd=tmp_path,
                 env=env).stdout.strip()
     assert where.startswith(str(venv)), where
-    server = subprocess.Popen(image["cmd"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stdout.read()
-            try:
-                contract = requests.get(f"{base}/api/v2/openapi.yaml", timeout=5)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
+    with Server(image["cmd"], int(port), "/api/v2/openapi.yaml", env=env, inherit_env=False,
+                cwd=tmp_path, timeout=60) as server:
+        base = server.base
+        contract = requests.get(f"{base}/api/v2/openapi.yaml", timeout=5)
         assert contract.status_code == 200 and contract.text.startswith("# OpenAPI 3.1")
         assert f"url: '{base}'" in contract.text
         run("sh", "-c", image["healthcheck"], env=env, cwd=tmp_path)
         assert requests.get(f"{base}/__ozsim/tenants", timeout=5).json()["code"] == \
             "CONTROL_PLANE_DISABLED"            # 0.0.0.0 without OZSIM_ADMIN_TOKEN
-    finally:
-        os.killpg(server.pid, 15)
-        banner = server.communicate(timeout=15)[0]
+        server.stop()
+        banner = server.output()
     assert "control plane: DISABLED" in banner
 
 

@@ -3,7 +3,6 @@ simulator. A failing scenario prints its step lines and per-key diffs."""
 from __future__ import annotations
 
 import io
-import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from ozsim.scenarios.runner import (InProcessTarget, RemoteTarget, Reporter, dis
                               run_scenario)
 
 from .. import contract_check
+from ..support import free_port
 
 FILES = discover()
 DATA = Path(__file__).with_name("data")
@@ -86,9 +86,7 @@ def test_cli_list_and_invalid_files(tmp_path, capsys):
 
 
 def test_a_target_that_cannot_be_reached_or_runs_nothing_is_a_failure(capsys, monkeypatch):
-    with socket.socket() as s:                       # a port nothing listens on
-        s.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    url = f"http://127.0.0.1:{free_port()}"          # a port nothing listens on
     assert scenario_cli(["scenario", "run", "--target", url]) == 3
     assert f"cannot reach {url}" in capsys.readouterr().err
 

@@ -3,69 +3,32 @@
 control plane; the exit status and the JUnit report are checked."""
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import requests
 
 from ozsim.scenarios.runner import discover
 
 from .. import contract_check
+from ..support import ROOT, Server, free_port, ozsim
 
 pytestmark = pytest.mark.xdist_group("scenarios-live")
 
-ROOT = Path(__file__).resolve().parents[2]
-OZSIM = Path(sys.executable).with_name("ozsim")
 DATA = Path(__file__).with_name("data")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def live_url(tmp_path_factory):
+def live_url():
     port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(OZSIM), "serve", "--port", str(port), "--network", "demo"],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"ozsim serve exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                if requests.get(url + "/", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"ozsim serve not ready after 180 s:\n{log.read_text()}")
-            time.sleep(0.25)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+    with Server(ozsim("serve", "--port", str(port), "--network", "demo"), port,
+                timeout=180) as server:
+        yield server.base
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(OZSIM), "scenario", "run", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run(ozsim("scenario", "run", *args), cwd=ROOT, capture_output=True,
                           text=True, timeout=900)
 
 

@@ -227,3 +227,20 @@ def test_grid_index_in_box_equals_brute_force(points, boxes, row_deg):
         found = index.in_box(w, min(s, n), e, max(s, n))
         assert len(found) == len(set(found)) and set(found) == inside
     assert index.in_box(-10, 5, 10, -5) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=st.lists(coordinate(), max_size=80), twins=st.integers(0, 10),
+       row_deg=st.sampled_from([0.002, 0.5, 10.0]), filled=st.booleans())
+def test_grid_index_built_in_bulk_equals_one_built_point_by_point(points, twins, row_deg, filled):
+    """``insert_all`` (snapshot loads) builds the very rows ``insert`` builds, points at the
+    same place in insertion order included; into an index that holds points, it inserts."""
+    rows = [(f"p{i}", lng, lat) for i, (lng, lat) in enumerate(points + points[:twins])]
+    one_by_one, bulk = GridIndex(row_deg), GridIndex(row_deg)
+    if filled:
+        for index in (one_by_one, bulk):
+            index.insert("already", *FLORIPA)
+    for doc_id, lng, lat in rows:
+        one_by_one.insert(doc_id, lng, lat)
+    bulk.insert_all(rows)
+    assert bulk._rows == one_by_one._rows and bulk._where == one_by_one._where

@@ -19,7 +19,7 @@ from ozsim.core.errors import Invalid, NotFound, RuleViolation
 from ozsim.core.query import parse_filter
 from ozsim.core.tenants import Tenants
 from ozsim.core.world import Access
-from ozsim.core.store import EMPTY, compact, hold, release
+from ozsim.core.store import EMPTY, compact, hold, hold_all, release
 
 
 def test_ids_are_24_hex_deterministic_and_in_creation_order():
@@ -149,6 +149,35 @@ def test_index_buckets_hold_exactly_the_ids_added_and_not_removed(ops):
         assert got == model[value]
         assert held is None or isinstance(held, str) and len(model[value]) == 1 or \
             len(held) == len(model[value]) > 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 3), st.sampled_from(["a", "b"]),
+                          st.just([1]), st.just({"x": 1})), max_size=120),
+       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 999)), max_size=20))
+def test_index_buckets_built_in_bulk_equal_those_built_one_by_one(values, before):
+    """``hold_all`` (snapshot loads) gives the buckets ``hold`` gives, shapes included
+    (ids past SMALL_BUCKET make a set), into an empty index or one that holds ids already."""
+    ids = [f"{n:024x}" for n in range(len(values))]
+    for start in ([], before):
+        one_by_one, bulk = {}, {}
+        for value, n in start:
+            hold(one_by_one, value, f"{n:024x}a")
+            hold(bulk, value, f"{n:024x}a")
+        for value, doc_id in zip(values, ids):
+            if value is not None and not isinstance(value, (dict, list)):
+                hold(one_by_one, value, doc_id)
+        hold_all(bulk, list(values), ids)
+        assert bulk == one_by_one
+
+
+def test_a_value_held_by_many_documents_is_a_set_in_bulk_too():
+    ids = [f"{n:024x}" for n in range(40)]
+    one_by_one, bulk = {}, {}
+    for doc_id in ids:
+        hold(one_by_one, "p", doc_id)
+    hold_all(bulk, ["p"] * 40, ids)
+    assert bulk == one_by_one and isinstance(bulk["p"], set)
 
 
 def test_compact_documents_equal_the_originals_and_behave_as_dicts():

@@ -1,10 +1,10 @@
 """HTTP throughput: feasibility by radius on ozsim vs Stoplight Prism, and port reservations.
 
-    .venv/bin/python benchmarks/http.py                    # mid network, 15 s per wrk run
-    .venv/bin/python benchmarks/http.py small -d 10
-    .venv/bin/python benchmarks/http.py mid -d 15 --rounds 3         # ozsim and Prism in turns
-    .venv/bin/python benchmarks/http.py mid --state mid.snapshot     # serve a snapshot instead
-    .venv/bin/python benchmarks/http.py --skip-prism --skip-reservations
+    .venv/bin/python benchmarks/http_bench.py                    # mid network, 15 s per wrk run
+    .venv/bin/python benchmarks/http_bench.py small -d 10
+    .venv/bin/python benchmarks/http_bench.py mid -d 15 --rounds 3         # ozsim and Prism in turns
+    .venv/bin/python benchmarks/http_bench.py mid --state mid.snapshot     # serve a snapshot instead
+    .venv/bin/python benchmarks/http_bench.py --skip-prism --skip-reservations
 
 1. Starts ``ozsim serve --network SIZE`` (granian in the ozsim process, 8 Python threads) on a
    free port, waits until it answers, and drives ``GET /api/v2/ftth-viability/radius`` with
@@ -32,24 +32,22 @@ from __future__ import annotations
 import os
 import sys
 
-# benchmarks/http.py would shadow the standard library's `http` package (urllib imports
-# http.client) if this directory stayed first on sys.path: import from the project root.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:] = [ROOT] + [p for p in sys.path
-                        if os.path.abspath(p or os.curdir) != os.path.join(ROOT, "benchmarks")]
+sys.path.insert(0, ROOT)        # benchmarks._harness and tests.support, whatever the directory
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
+import tempfile  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 import urllib.error  # noqa: E402
 import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 
-from benchmarks._harness import (HERE, PRISM, RADIUS_LUA, RESERVE_LUA, Server,  # noqa: E402
-                                 demo_key, free_port, get_json, lua_areas, ozsim_cmd,
+from benchmarks._harness import (HERE, PRISM, RADIUS_LUA, RESERVE_LUA, Measured,  # noqa: E402
+                                 demo_key, free_port, get_json, installed, lua_areas, ozsim_serve,
                                  project_areas, require_wrk, run_wrk, write_lua)
 
 
@@ -64,7 +62,7 @@ def warm_up(base: str, key: str, areas, n: int = 200) -> None:
 
 
 def radius_run(base: str, key: str, areas, duration: int, threads: int = 2,
-               connections: int = 8, seed: int = 1, server: Server | None = None) -> dict:
+               connections: int = 8, seed: int = 1, server: Measured | None = None) -> dict:
     """wrk on the radius route; with ``server``, also the server's CPU time per request."""
     warm_up(base, key, areas)
     script = write_lua(RADIUS_LUA, key=key, areas=lua_areas(areas), seed=seed)
@@ -80,17 +78,17 @@ def radius_run(base: str, key: str, areas, duration: int, threads: int = 2,
         os.unlink(script)
 
 
-def prism_server() -> Server | None:
+def prism_server() -> Measured | None:
     """Prism mocking prism-radius.yaml on a free port (not started yet), or None."""
     if not os.path.exists(PRISM):
         print("  Prism is not installed: run `npm ci` in benchmarks/ (skipping the comparison)")
         return None
     port = free_port()
-    cmd = [PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), "--verboseLevel", "error",
+    cmd = [PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "warn",
            os.path.join(HERE, "prism-radius.yaml")]
     probe = "/api/v2/ftth-viability/radius?lat=-27.6&lng=-48.5&radius=150"
-    return Server("prism", cmd, port, probe, headers={"Authorization": "x"}, cwd=HERE,
-                  timeout=120)
+    return Measured(cmd, port, probe, headers={"Authorization": "x"}, cwd=HERE, timeout=120,
+                    name="prism")
 
 
 def _post(base: str, key: str, path: str, body: dict):
@@ -215,6 +213,11 @@ def main(argv=None) -> int:
     parser.add_argument("-d", "--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=1,
                         help="radius runs, ozsim and Prism taking turns (default 1)")
+    parser.add_argument("--threads", type=int, nargs="+", metavar="N",
+                        help="ozsim serve --threads: one server per value, measured in turns "
+                             "(default: one server with ozsim serve's own default)")
+    parser.add_argument("--before", metavar="COMMIT",
+                        help="also serve the code of COMMIT (its own defaults), in turns")
     parser.add_argument("--skip-prism", action="store_true")
     parser.add_argument("--skip-reservations", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the results as JSON last")
@@ -222,40 +225,66 @@ def main(argv=None) -> int:
     require_wrk()
     key = demo_key()
     results = {}
-    port = free_port()
     label = args.state or args.size
+    threads = args.threads or [None]
+    names = ["ozsim" if len(threads) == 1 else f"ozsim {t} threads" for t in threads]
+    runs = [(name, count, None) for name, count in zip(names, threads)]
     with contextlib.ExitStack() as stack:
-        ozsim = stack.enter_context(Server("ozsim", ozsim_cmd(port, network=args.size,
-                                                               state=args.state), port))
-        areas = project_areas(ozsim.base, key)
-        print(f"ozsim serving {label} on {ozsim.base} (ready in {ozsim.started_in:.1f} s, "
-              f"RSS {ozsim.rss_mib():,.0f} MiB); wrk 2 threads / 8 connections / "
-              f"{args.duration} s", flush=True)
+        if args.before:
+            where = installed(args.before, stack.enter_context(tempfile.TemporaryDirectory()))
+            runs.append((f"ozsim at {args.before}", None, where))
+        servers = {}
+        for name, count, path in runs:
+            port = free_port()
+            cmd = ozsim_serve(port, args.size, args.state, count)
+            if path:        # the same command, run from another installation of ozsim
+                cmd = [sys.executable, "-c", "from ozsim.cli import main; raise SystemExit(main())",
+                       *cmd[1:]]
+            server = servers[name] = stack.enter_context(Measured(
+                cmd, port, name=name, env={"PYTHONPATH": path} if path else None))
+            print(f"{name} serving {label} on {server.base} (ready in {server.started_in:.1f} s,"
+                  f" RSS {server.rss_mib():,.0f} MiB)", flush=True)
+        first = next(iter(servers.values()))
+        areas = project_areas(first.base, key)
+        print(f"wrk 2 threads / 8 connections / {args.duration} s per run", flush=True)
         prism = None if args.skip_prism else prism_server()
         if prism is not None:
-            stack.enter_context(prism)      # both up; wrk drives one at a time, in turns
+            stack.enter_context(prism)      # all up; wrk drives one at a time, in turns
         rounds = []
         for n in range(args.rounds):
-            turn = {"ozsim": radius_run(ozsim.base, key, areas, args.duration, server=ozsim)}
-            print(describe(f"{n + 1} ozsim radius", turn["ozsim"]), flush=True)
+            turn = {}
+            for name, server in servers.items():
+                turn[name] = radius_run(server.base, key, areas, args.duration, server=server)
+                print(describe(f"{n + 1} {name}", turn[name]), flush=True)
             if prism is not None:
                 turn["prism"] = radius_run(prism.base, "prism-key", areas, args.duration,
                                            server=prism)
                 turn["prism"]["rss_mib"] = prism.rss_mib()
-                turn["ratio"] = turn["ozsim"]["rps"] / turn["prism"]["rps"]
                 print(describe(f"{n + 1} prism (canned)", turn["prism"]), flush=True)
-                print(f"{f'{n + 1} ozsim / prism':<22} {turn['ratio']:>9.2f}× the requests/s",
-                      flush=True)
+                for name in servers:
+                    ratio = turn[f"{name} ratio"] = turn[name]["rps"] / turn["prism"]["rps"]
+                    p99 = turn[f"{name} p99 ratio"] = turn[name]["p99_ms"] / turn["prism"]["p99_ms"]
+                    print(f"{f'{n + 1} {name} / prism':<26} {ratio:>5.2f}× the requests/s, "
+                          f"{p99:.2f}× the p99", flush=True)
             rounds.append(turn)
         results["rounds"] = rounds
-        # the round with the median ratio (or median ozsim req/s) stands for the run
-        middle = sorted(rounds, key=lambda t: t.get("ratio", t["ozsim"]["rps"]))[
+        # the round with the median ratio (or median req/s) of the first server stands for the run
+        lead = names[0]
+        middle = sorted(rounds, key=lambda t: t.get(f"{lead} ratio", t[lead]["rps"]))[
             (len(rounds) - 1) // 2]
         results.update({k: v for k, v in middle.items()})
-        if prism is not None and len(rounds) > 1:
-            ratios = sorted(t["ratio"] for t in rounds)
-            print(f"{'ozsim / prism':<22} {ratios[0]:.2f}–{ratios[-1]:.2f}× over {len(rounds)} "
-                  f"rounds (median {statistics.median(ratios):.2f}×)", flush=True)
+        if prism is not None:
+            for name in servers:
+                ratios = sorted(t[f"{name} ratio"] for t in rounds)
+                p99s = sorted(t[f"{name} p99 ratio"] for t in rounds)
+                cpu = statistics.median(t[name]["cpu_us_per_request"] for t in rounds)
+                print(f"{f'{name} / prism':<26} requests/s {ratios[0]:.2f}–{ratios[-1]:.2f}× "
+                      f"(median {statistics.median(ratios):.2f}×), p99 {p99s[0]:.2f}–"
+                      f"{p99s[-1]:.2f}× (median {statistics.median(p99s):.2f}×) over "
+                      f"{len(rounds)} round(s); server CPU median {cpu:.0f} µs/request vs "
+                      f"{statistics.median(t['prism']['cpu_us_per_request'] for t in rounds):.0f}",
+                      flush=True)
+        ozsim = first
         if not args.skip_reservations:
             r = results["reservations"] = reservation_run(ozsim.base, key, args.duration)
             print(f"{'ozsim reservations':<22} {r['reservations_per_s']:>9.1f} reservations/s "
