@@ -8,9 +8,9 @@
 * ``runner``  — loads ``library/*.yaml`` and replays them, in-process or remotely.
 * ``cli``     — ``ozsim scenario run|list``.
 
-Nothing here imports the simulator but the runner's in-process mode (lazily, through
-``ozsim.wire.local``): the client and the flows only speak HTTP, so they run unchanged
-against the simulator or any OZmap URL.
+Nothing here imports the simulator but the runner's in-process mode (lazily: ``ozsim.app``
+builds the app, ``ozsim.wire.local`` is the transport): the client and the flows only speak
+HTTP, so they run unchanged against the simulator or any OZmap URL.
 """
 from __future__ import annotations
 

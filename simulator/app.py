@@ -8,6 +8,7 @@ import secrets
 import threading
 
 from flask import Flask, request
+from flask.sessions import NullSession, SessionInterface
 from werkzeug.exceptions import HTTPException
 
 from . import generator
@@ -297,6 +298,28 @@ def int6_caller(simulator: Simulator):
     return caller
 
 
+class NoSessions(SessionInterface):
+    """No request has a session: one shared, read-only empty one (``NullSession``)."""
+    null = NullSession()
+
+    def open_session(self, app, request):
+        return self.null
+
+    def save_session(self, app, session, response):
+        pass
+
+
+class App(Flask):
+    """Flask, minus two costs every request paid for nothing: no view or hook is ``async``
+    (``ensure_sync`` returns it as it is instead of inspecting it, six times a request), and
+    no request has a session (no secret key: Flask would build an empty one each time)."""
+
+    def ensure_sync(self, func):
+        return func
+
+    session_interface = NoSessions()
+
+
 def create_app(simulator: Simulator | None = None, *, admin_token: str | None = None,
                control_disabled: str | None = None, **options) -> Flask:
     """The app serving ``simulator`` (or ``Simulator(**options)``). ``admin_token``: required
@@ -310,7 +333,7 @@ def create_app(simulator: Simulator | None = None, *, admin_token: str | None = 
     from .ozneutral.api import CONTRACT as OZNEUTRAL, bp as ozneutral_bp
     from .web.docs import bp as docs_bp
     from .web.pages import bp as web_bp
-    app = Flask(__name__)
+    app = App(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
     sim = app.extensions["ozsim"] = simulator or Simulator(**options)

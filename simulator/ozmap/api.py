@@ -1,7 +1,7 @@
 """The OZmap ``/api/v2`` HTTP adapter: parse the request, call one domain operation, serialise.
 
 Every error is a ``DomainError`` rendered by the app's one handler as ``{message, code}``;
-Werkzeug's own 404/405/413/400 are turned into the same envelope by ``simulator.app``.
+Werkzeug's own 404/405/413/400 are turned into the same envelope by ``ozsim.app``.
 """
 from __future__ import annotations
 
@@ -37,24 +37,25 @@ def sim():
 # ---- request pipeline ---------------------------------------------------------------------
 @bp.before_request
 def authenticate_and_validate():
-    multipart = request.mimetype == "multipart/form-data"
+    req, simulator = request._get_current_object(), sim()   # each read once, not by proxy
+    multipart = req.mimetype == "multipart/form-data"
     g.body, g.dropped = None if multipart else json_body(), []
-    strict = sim().strict
-    if request.endpoint not in PUBLIC:
-        g.world, g.access = sim().resolve(api_key())
-        strict = sim().is_strict(g.world.tenant)
-    operation, exists = CONTRACT.router.match(request.path, request.method)
+    strict = simulator.strict
+    if req.endpoint not in PUBLIC:
+        g.world, g.access = simulator.resolve(api_key())
+        strict = simulator.is_strict(g.world.tenant)
+    operation, exists = CONTRACT.router.match(req.path, req.method)
     if operation is None:
         if exists:
-            g.allow = ", ".join(CONTRACT.router.allowed(request.path))
+            g.allow = ", ".join(CONTRACT.router.allowed(req.path))
             raise _method_not_allowed()
-        if request.endpoint not in CODE_ROUTES:
-            raise NotFound(f"no route {request.method} {request.path}", "ROUTE_NOT_FOUND")
+        if req.endpoint not in CODE_ROUTES:
+            raise NotFound(f"no route {req.method} {req.path}", "ROUTE_NOT_FOUND")
         return                 # a client code with an encoded "/" (the router splits on it)
-    g.query = operation.validate_query(request.args, strict, g.dropped)
+    g.query = operation.validate_query(req.args, strict, g.dropped)
     if multipart:
         g.body = nested(operation.validate_form(form_fields(), strict, g.dropped))
-    elif request.method in ("POST", "PATCH") or g.body is not None:
+    elif req.method in ("POST", "PATCH") or g.body is not None:
         g.body = operation.validate_body(g.body, strict, g.dropped)
 
 
