@@ -71,7 +71,14 @@ def serving(strict: bool, log):
             server.wait()
 
 
-def run(strict: bool, bounded: bool, extra: list[str] = (), workers: int = 2,
+# One schemathesis worker by default: with several, hypothesis describes strategies with
+# ``ast.parse`` in concurrent threads, which CPython 3.11 can fail with "SystemError: AST
+# constructor recursion depth mismatch" (python/cpython#106905) — a failed run that is no
+# finding. ``--workers N`` still runs more.
+WORKERS = 1
+
+
+def run(strict: bool, bounded: bool, extra: list[str] = (), workers: int = WORKERS,
         out=None, server_log: Path | None = None) -> int:
     """schemathesis's exit status for one mode; its report goes to ``out`` (default: ours),
     the server's output (tracebacks of 500s) to ``server_log`` (default: nowhere)."""
@@ -91,7 +98,7 @@ def main(argv=None) -> int:
     parser.add_argument("--strict", action="store_true", help="only the --strict server")
     parser.add_argument("--lenient", action="store_true", help="only the default server")
     parser.add_argument("--bounded", action="store_true", help="the bounded run of make test")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--server-log", metavar="FILE", type=Path,
                         help="keep the server's output there (.strict appended for --strict)")
     parser.add_argument("extra", nargs="*", help="schemathesis run options (after --)")
