@@ -1,6 +1,6 @@
 """The control plane (``/__ozsim``), simulator-only: tenants, reset, seed, clock, invariants,
 snapshots, the request journal, fault rules and rate limits, and the test controls of the
-integrations (INT6's integration and records). Its contract is
+integrations (INT6's integration and records, OZneutral's reset). Its contract is
 ``contracts/control.yaml``: every request is validated against it (strictly).
 
 A route that acts on one tenant takes that tenant's API key in ``Authorization``, exactly as
@@ -234,6 +234,14 @@ def jobs():
 def run_job(name):
     """Run one job now; its schedule is unchanged."""
     return respond(_sim().tenants.world(_tenant()).jobs.run(name))
+
+
+# ---- OZneutral: one marketplace per server ----------------------------------------------------
+@bp.post("/ozneutral/reset")
+def reset_ozneutral():
+    """OZneutral starts empty again (its parties, partnerships, tokens and sales)."""
+    current_app.extensions["ozneutral"].clear()
+    return no_content()
 
 
 # ---- INT6: the tenant's integration, and INT6's records (test controls) --------------------

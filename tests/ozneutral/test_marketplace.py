@@ -195,3 +195,20 @@ def test_partnerships(market):
     assert http.call("GET", f"/ozneutral/partnerships/{asked['_id']}", token=partner.token)[0] == 404
     assert {p["_id"] for p in http.call("GET", "/ozneutral/partnerships", token=other.token,
                                         status=200)} == {asked["_id"]}
+
+
+def test_a_reset_forgets_every_party_and_cancels_the_poll_jobs(market):
+    http, operator = market.http, market.operator
+    jobs = lambda: [j["name"] for j in http.call("GET", "/__ozsim/jobs", key=market.key,  # noqa: E731
+                                                   status=200)["jobs"]]
+    assert f"ozneutral-poll-{operator.id}" in jobs()
+    assert http.call("POST", "/__ozsim/ozneutral/reset") == (204, None)
+    assert f"ozneutral-poll-{operator.id}" not in jobs()
+    status, _ = http.call("GET", "/ozneutral/operators", token=operator.token)
+    assert status == 401                                   # its token is gone with it
+    status, _ = http.call("POST", "/ozneutral/oauth/token", {
+        "grant_type": "password", "username": operator.email, "password": PASSWORD})
+    assert status == 401                                   # and so is its user
+    again = sign_up(http, "operator", "De novo", operator.email)      # the e-mail is free again
+    listed = http.call("GET", "/ozneutral/operators", token=again.token, status=200)
+    assert [p["_id"] for p in listed] == [again.id]

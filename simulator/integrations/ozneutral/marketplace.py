@@ -70,6 +70,18 @@ class Marketplace:
             return object_id(int(self.clock.instant().timestamp()), self._counter & 0xFFFFFF,
                              secrets.randbits(40))
 
+    def clear(self) -> None:
+        """Start empty again: every party, user, partnership, token and sale forgotten, and
+        every operator's poll job cancelled. OZmap's worlds keep what the sales wrote there
+        (reset a tenant for that)."""
+        with self.lock:
+            integrated = [(p, p.integration) for p in self.parties.values() if p.integration]
+            for book in (self.parties, self.users, self.clients, self.partnerships, self.tokens):
+                book.clear()
+            sales, self.sales = self.sales, Sales(self)
+        for operator, integration in integrated:
+            sales.unschedule(operator, integration)
+
     def clock_of(self, party: Party) -> Clock:
         """The clock a party's tokens and sales run on (module docstring)."""
         operator = party if party.kind == "operator" else party.home
