@@ -73,10 +73,14 @@ def live_server(app, api_key):
     try:
         yield f"http://127.0.0.1:{server.effective_port}", api_key
     finally:
-        server.close()
-        wasyncore.close_all(server._map)   # idle keep-alive channels would keep the loop running
-        server.task_dispatcher.shutdown(timeout=5)
+        def stop():
+            server.close()
+            wasyncore.close_all(server._map)   # idle keep-alive channels would keep it running
+        # closed by the loop's own thread: closed from here, its select() could meet a closed
+        # descriptor (EBADF in the server thread)
+        server.trigger.pull_trigger(stop)
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=5)
 
 
 @pytest.fixture
