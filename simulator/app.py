@@ -13,10 +13,10 @@ from werkzeug.exceptions import HTTPException
 
 from . import generator
 from .core import snapshot
-from .core.errors import DomainError, Forbidden, Invalid, NotFound, RuleViolation, Unauthorized
+from .core.errors import DomainError, Invalid, NotFound, RuleViolation, Unauthorized
 from .core.tenants import Tenants
-from .core.world import Access
 from .ftth.domain import DEMO_API_KEY, DEMO_LOGIN, FtthWorld
+from .ftth.rules.access import api_access
 from .traffic import Api, Traffic
 from .wire.encoding import api_key, respond
 from .wire.local import wsgi_session
@@ -180,12 +180,10 @@ class Simulator:
     def resolve(self, key: str):
         """(world, Access) of the user behind a key of ``/api/v2``: a tenant's key acts as its
         API user; a login's token or a user's own ``apiKey`` as that user. 401 for a key nobody
-        holds; 403 for a user without the API module."""
+        holds; what the user may reach is the domain's rule (``api_access``: 403 without the
+        API module)."""
         world, user = self.user_of(key)
-        if "API" not in (user.get("resources") or ()):
-            raise Forbidden(f"user {user.get('username')!r} has no access to the API module",
-                            "API_MODULE_FORBIDDEN")
-        return world, self.access_of(user)
+        return world, api_access(user)
 
     def user_of(self, key: str):
         """(world, user document) a key acts as; 401 when it acts as nobody (any more)."""
@@ -206,14 +204,6 @@ class Simulator:
             self.tenants.forget(key)           # the user is gone, or its key was changed
             raise Unauthorized("invalid API key", "INVALID_API_KEY")
         return world, user
-
-    @staticmethod
-    def access_of(user: dict) -> Access:
-        """A user sees every project with ``allProjects``, else those of ``projects[]``."""
-        if user.get("allProjects"):
-            return Access(None, user)
-        return Access({p["project"] for p in user.get("projects") or ()
-                       if isinstance(p, dict) and p.get("project")}, user)
 
     def login(self, body: dict) -> str:
         """The key that acts as the user with this login and password (or the ``apiKey``

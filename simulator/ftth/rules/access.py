@@ -1,6 +1,9 @@
-"""Rules of who may see what: roles and project groups, and the references users and projects
-hold to them. (What a role or a group *permits* is the permission model's business; these
-rules keep the references sound.)
+"""Rules of who may see what: what a user may reach through the API, roles and project groups,
+and the references users and projects hold to them. (What a role or a group *permits* inside a
+project is not modelled; these rules keep the references sound.)
+
+* ``api_access``: a user without the ``API`` module is refused (403); one with
+  ``allProjects: true`` reaches every project, any other only those of its ``projects[]``.
 
 * A user names a ``role``, a ``role`` per project in ``projects[]`` and its groups in
   ``projectGroups[].group``: all must exist.
@@ -11,8 +14,20 @@ rules keep the references sound.)
 """
 from __future__ import annotations
 
-from ...core.errors import Invalid, RuleViolation
+from ...core.errors import Forbidden, Invalid, RuleViolation
 from ...core.rules import Rules
+from ...core.world import Access
+
+
+def api_access(user: dict) -> Access:
+    """What ``user`` may reach through the API (module docstring)."""
+    if "API" not in (user.get("resources") or ()):
+        raise Forbidden(f"user {user.get('username')!r} has no access to the API module",
+                        "API_MODULE_FORBIDDEN")
+    if user.get("allProjects"):
+        return Access(None, user)
+    return Access({p["project"] for p in user.get("projects") or ()
+                   if isinstance(p, dict) and p.get("project")}, user)
 
 
 def check_memberships(world, values: dict) -> None:
