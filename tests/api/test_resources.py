@@ -409,6 +409,25 @@ def test_wrong_type_and_missing_required_name_the_field(api, project):
     assert missing.status_code == 400 and missing.get_json()["field"] == "name"
 
 
+def test_connection_instructions_that_cannot_connect_are_refused_and_nothing_is_made(api,
+                                                                                     project):
+    """The contract says it too: ``auto_connect`` without ``box`` (or ``connector``), and a
+    ``connector`` without ``port``, are 400s naming the missing field; ``port`` alone on a
+    property that is not connected is a rule of its state (422)."""
+    splitter = "0" * 24
+    for body, field in (({"auto_connect": True}, "box"),
+                        ({"auto_connect": True, "box": None}, "box"),
+                        ({"connector": splitter}, "port")):
+        refused = api.post("properties", body={"project": project["id"], **body})
+        assert (refused.status_code, refused.get_json()["field"]) == (400, field), body
+    assert api.ok("GET", "properties", 200)["total"] == 0
+    prop = api.ok("POST", "properties", 201, body={"project": project["id"], "address": "x"})
+    assert api.patch(f"properties/{prop['id']}", body={"connector": splitter}).status_code == 400
+    moved = api.patch(f"properties/{prop['id']}", body={"port": 2})
+    assert (moved.status_code, moved.get_json()["code"]) == (422, "PROPERTY_NOT_CONNECTED")
+    assert api.ok("GET", f"properties/{prop['id']}", 200)["connections"] == []
+
+
 @pytest.mark.parametrize("raw", [
     "{not json", '{"name": "P", "lat": NaN}', '{"name": "P", "lng": Infinity}',
     '{"name": "P", "lat": 1e400}', '{"name": ' + "[" * 5000 + "]" * 5000 + "}",

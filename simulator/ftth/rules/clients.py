@@ -76,8 +76,9 @@ class Properties(Rules):
             splitter = service_splitter(world, ins["connector"], access) if ins["connector"] else None
         elif "port" in ins:
             if current is None:
-                raise Invalid("'port' needs 'connector' on a property that is not connected",
-                              "MISSING_FIELD", "connector")
+                raise RuleViolation(f"property {doc['id']} is not connected: 'port' alone moves "
+                                    "a connection; send 'connector' with it",
+                                    "PROPERTY_NOT_CONNECTED", "connector")
             wants, splitter = "connect", world.docs["splitters"][current["id"]]
         route, box = holder(world, patch["box"] if "box" in patch else
                              None if splitter else doc["box"], splitter)
