@@ -349,7 +349,9 @@ def create_app(simulator: Simulator | None = None, *, admin_token: str | None = 
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return _error_response(exc.status, exc.message, exc.code, exc.field)
+        response = _error_response(exc.status, exc.message, exc.code, exc.field)
+        response.headers.update(exc.headers())
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

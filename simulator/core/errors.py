@@ -18,6 +18,10 @@ class DomainError(Exception):
         self.code = code or self.default_code
         self.field = field
 
+    def headers(self) -> dict:
+        """HTTP headers the error's answer carries, whatever the API's envelope."""
+        return {}
+
     def to_dict(self) -> dict:
         body = {"message": self.message, "code": self.code}
         if self.field:
@@ -47,8 +51,17 @@ class NotFound(DomainError):
 
 
 class MethodNotAllowed(DomainError):
+    """A method the path does not take (405); ``allow``: the methods it does take, when known."""
     status = 405
     default_code = "METHOD_NOT_ALLOWED"
+
+    def __init__(self, message: str, code: str | None = None, field: str | None = None,
+                 allow=()):
+        super().__init__(message, code, field)
+        self.allow = list(allow)
+
+    def headers(self) -> dict:
+        return {"Allow": ", ".join(self.allow)} if self.allow else {}
 
 
 class UnsupportedMediaType(DomainError):

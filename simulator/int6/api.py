@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, request
 
-from ..core.errors import DomainError, MethodNotAllowed
+from ..core.errors import DomainError
 from ..integrations.int6 import integration, provisioning
 from ..wire.contract import Contract
 from ..wire.encoding import json_body, respond
@@ -31,10 +31,7 @@ def authenticate_and_validate():
     g.int6 = integration.authenticate(current_app.extensions["ozsim"].tenants.built().values(),
                                       auth.username if basic else None,
                                       auth.password if basic else None, request.remote_addr)
-    operation, exists = CONTRACT.router.match(request.path, request.method)
-    if operation is None and exists:
-        raise MethodNotAllowed(f"{request.method} is not allowed on {request.path}",
-                               "METHOD_NOT_ALLOWED")
+    operation = CONTRACT.router.operation(request.path, request.method)
     if operation is not None:
         operation.validate_query(request.args)
         g.body = operation.validate_body(json_body(), strict=True)
@@ -42,7 +39,9 @@ def authenticate_and_validate():
 
 @bp.errorhandler(DomainError)
 def int6_error(exc: DomainError):
-    headers = {"WWW-Authenticate": 'Basic realm="INT6"'} if exc.status == 401 else None
+    headers = exc.headers()
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="INT6"'
     return respond({"message": exc.message, "code": exc.code}, exc.status, headers)
 
 

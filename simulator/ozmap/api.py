@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, request, send_file
 
-from ..core.errors import Invalid, MethodNotAllowed, NotFound
+from ..core.errors import Invalid, NotFound
 from ..core.query import parse_json_param, parse_populate, parse_select, parse_sort
 from ..ftth import feasibility, posts, properties, reports, requests, structure
 from ..ftth.domain import system_config
@@ -44,11 +44,8 @@ def authenticate_and_validate():
     if req.endpoint not in PUBLIC:
         g.world, g.access = simulator.resolve(api_key())
         strict = simulator.is_strict(g.world.tenant)
-    operation, exists = CONTRACT.router.match(req.path, req.method)
+    operation = CONTRACT.router.operation(req.path, req.method)
     if operation is None:
-        if exists:
-            g.allow = ", ".join(CONTRACT.router.allowed(req.path))
-            raise _method_not_allowed()
         if req.endpoint not in CODE_ROUTES:
             raise NotFound(f"no route {req.method} {req.path}", "ROUTE_NOT_FOUND")
         return                 # a client code with an encoded "/" (the router splits on it)
@@ -61,9 +58,7 @@ def authenticate_and_validate():
 
 @bp.after_request
 def report(response):
-    """A 405 names the methods the path takes; dropped unknown fields are named and logged."""
-    if response.status_code == 405 and g.get("allow"):
-        response.headers["Allow"] = g.allow
+    """Dropped unknown fields are named and logged."""
     if g.get("dropped"):
         names = [json.dumps(name) for name in g.dropped]    # quoted, ASCII: a header's charset
         current_app.logger.warning("%s %s: ignored unknown fields: %s", request.method,
@@ -72,11 +67,6 @@ def report(response):
                                          if len(names) > WARNED_FIELDS else [])
         response.headers["X-Ozsim-Warning"] = f"ignored unknown fields: {', '.join(shown)}"
     return response
-
-
-def _method_not_allowed():
-    return MethodNotAllowed(f"{request.method} is not allowed on {request.path}",
-                            "METHOD_NOT_ALLOWED")
 
 
 def _int_arg(name: str, minimum: int | None = None):

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from ..core.errors import DomainError, MethodNotAllowed, NotFound, Unauthorized
+from ..core.errors import DomainError, NotFound, Unauthorized
 from ..integrations.ozneutral import tmf
 from ..wire.contract import Contract
 from ..wire.encoding import json_body, respond
@@ -33,7 +33,7 @@ def tmf_error(exc: DomainError):
     message = exc.message
     if exc.field and exc.field not in message:
         message = f"{message} (field '{exc.field}')"
-    return _error(exc.status, exc.code, message)
+    return _error(exc.status, exc.code, message, exc.headers())
 
 
 @bp.errorhandler(HTTPException)
@@ -43,19 +43,18 @@ def http_error(exc: HTTPException):
                   exc.description or HTTP_STATUS_CODES.get(exc.code, "Error"))
 
 
-def _error(status: int, code: str, message: str):
-    headers = {"WWW-Authenticate": 'Bearer realm="ozneutral"'} if status == 401 else None
+def _error(status: int, code: str, message: str, headers: dict | None = None):
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="ozneutral"'
     return respond({"code": code, "reason": HTTP_STATUS_CODES.get(status, "Error"),
                     "message": message, "status": str(status)}, status, headers)
 
 
 @bp.before_request
 def authenticate_and_validate():
-    operation, exists = CONTRACT.router.match(request.path, request.method)
+    operation = CONTRACT.router.operation(request.path, request.method)
     if operation is None:
-        if exists:
-            raise MethodNotAllowed(f"{request.method} is not allowed on {request.path}",
-                                   "METHOD_NOT_ALLOWED")
         raise NotFound(f"no route {request.method} {request.path}", "ROUTE_NOT_FOUND")
     if request.endpoint not in PUBLIC:
         scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")

@@ -30,7 +30,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
-from ..core.errors import Invalid, UnsupportedMediaType
+from ..core.errors import Invalid, MethodNotAllowed, UnsupportedMediaType
 from ..core.query import loads
 
 URI = "urn:ozsim:contract"
@@ -412,6 +412,16 @@ class Router:
                 if method in ops or literal:
                     return ops.get(method), True
         return None, exists
+
+    def operation(self, path: str, method: str):
+        """The operation serving ``method path``, or None when the contract has no such path;
+        405 (``MethodNotAllowed`` with the methods it takes) when it has the path, not the
+        method."""
+        operation, exists = self.match(path, method)
+        if operation is None and exists:
+            raise MethodNotAllowed(f"{method} is not allowed on {path}", "METHOD_NOT_ALLOWED",
+                                   allow=self.allowed(path))
+        return operation
 
     def allowed(self, path: str) -> list[str]:
         """The methods the contract serves on ``path`` (a 405's ``Allow`` header)."""

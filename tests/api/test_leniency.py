@@ -139,3 +139,8 @@ def test_a_method_no_route_takes_is_405_with_allow(api):
 def test_a_body_of_blanks_is_not_json(api):
     response = api.request("GET", "tags", raw="\t")
     assert response.status_code == 400 and response.get_json()["code"] == "INVALID_JSON"
+
+
+def test_a_method_the_contract_lacks_is_405_with_allow(api):
+    response = api.request("PUT", "tags", check=False)
+    assert response.status_code == 405 and response.headers["Allow"] == "GET, POST"

@@ -212,3 +212,9 @@ def test_a_reset_forgets_every_party_and_cancels_the_poll_jobs(market):
     again = sign_up(http, "operator", "De novo", operator.email)      # the e-mail is free again
     listed = http.call("GET", "/ozneutral/operators", token=again.token, status=200)
     assert [p["_id"] for p in listed] == [again.id]
+
+
+def test_a_method_the_path_does_not_take_is_405_with_allow(http):
+    answer = http.client.delete("/ozneutral/oauth/token")
+    assert answer.status_code == 405 and answer.get_json()["code"] == "METHOD_NOT_ALLOWED"
+    assert answer.headers["Allow"] == "POST"
